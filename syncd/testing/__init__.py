@@ -1,0 +1,1 @@
+"""Test helpers for connector authors: the conformance suite and public pytest fixtures."""
