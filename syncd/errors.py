@@ -10,6 +10,8 @@
     ├── FatalError               stop this pipeline, keep the others running
     │   ├── AuthError            the OAuth client, refresh token or scope is wrong
     │   ├── ZohoAPIError         Zoho refused a request in a way a retry will not fix
+    │   │   ├── JobFailedError   a bulk job ended in FAILURE / FAILED
+    │   │   └── ResultExpiredError  a bulk result or page token is past its 24 hours
     │   ├── UnsafeArchiveError   a downloaded archive tried to escape or to explode
     │   └── BudgetExceededError  the work does not fit the credit budget left in the window
     └── RecordError              reject this one record and go on with the rest
@@ -85,6 +87,14 @@ class ZohoAPIError(FatalError):
         self.details: dict[str, Any] = dict(details or {})
 
 
+class JobFailedError(ZohoAPIError):
+    """A bulk job ended in FAILURE (or FAILED); ``code`` is Zoho's reason when it gave one."""
+
+
+class ResultExpiredError(ZohoAPIError):
+    """A bulk read result or page token has expired; the job must be created again."""
+
+
 class UnsafeArchiveError(FatalError):
     """A downloaded zip has entries with path components or an absurd expansion ratio."""
 
@@ -107,8 +117,10 @@ __all__ = [
     "BudgetExceededError",
     "ConfigError",
     "FatalError",
+    "JobFailedError",
     "RateLimitedError",
     "RecordError",
+    "ResultExpiredError",
     "RetriableError",
     "SyncdError",
     "TransientError",

@@ -1,0 +1,115 @@
+"""Zip archives from Zoho, opened safely and read as a stream.
+
+A bulk result is spooled to a temporary file and read entry by entry; nothing holds a whole page in
+memory. Entries whose names carry path components, and entries that would expand absurdly, are
+refused before a byte is extracted (:class:`~syncd.errors.UnsafeArchiveError`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from syncd.errors import TransientError, UnsafeArchiveError
+from syncd.zoho.limits import MAX_ENTRY_BYTES, MAX_EXPANSION_RATIO
+
+# Below this size a high ratio is just a small, repetitive file.
+_RATIO_FLOOR_BYTES = 1 << 20
+
+
+def check_entry(info: zipfile.ZipInfo, archive: str) -> None:
+    name = info.filename
+    if not name or "/" in name or "\\" in name or name in (".", "..") or ":" in name:
+        raise UnsafeArchiveError(
+            f"refusing archive entry {name!r}: entries must be plain file names", archive=archive
+        )
+    if info.file_size > MAX_ENTRY_BYTES:
+        raise UnsafeArchiveError(
+            f"refusing archive entry {name!r}: {info.file_size} bytes is beyond the {MAX_ENTRY_BYTES} limit",
+            archive=archive,
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > _RATIO_FLOOR_BYTES and ratio > MAX_EXPANSION_RATIO:
+        raise UnsafeArchiveError(
+            f"refusing archive entry {name!r}: it would expand {ratio:.0f} times "
+            f"(limit {MAX_EXPANSION_RATIO})",
+            archive=archive,
+        )
+
+
+def open_zip(path: Path, *, label: str) -> zipfile.ZipFile:
+    """Open and vet every entry; a file that is not a zip means the download was cut or garbled."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise TransientError(f"the downloaded {label} is not a complete zip archive", archive=label) from None
+    try:
+        for info in archive.infolist():
+            check_entry(info, label)
+    except UnsafeArchiveError:
+        archive.close()
+        raise
+    return archive
+
+
+class ResultFile:
+    """A spooled bulk result: a zip on disk whose entries are read as streams, deleted on close."""
+
+    def __init__(self, path: Path, *, label: str, owned: bool = True) -> None:
+        self.path = path
+        self.label = label
+        self._owned = owned
+        self._zip = open_zip(path, label=label)
+
+    @classmethod
+    def spool(cls, directory: str | os.PathLike[str] | None, label: str) -> tuple[Path, io.BufferedRandom]:
+        handle = tempfile.NamedTemporaryFile(prefix="syncd-", suffix=".zip", dir=directory, delete=False)  # noqa: SIM115
+        return Path(handle.name), handle  # type: ignore[return-value]
+
+    @property
+    def names(self) -> list[str]:
+        return self._zip.namelist()
+
+    def open_text(self, name: str | None = None) -> io.TextIOWrapper:
+        """One entry (the only one by default) decoded as UTF-8, BOM tolerated."""
+        entry = name or self._single_name()
+        raw = self._zip.open(entry)
+        return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+
+    def csv_rows(self, name: str | None = None) -> Iterator[list[str]]:
+        """Every row of a CSV entry, header included, as lists of strings."""
+        with self.open_text(name) as text:
+            try:
+                yield from csv.reader(text)
+            except (zipfile.BadZipFile, EOFError, csv.Error) as exc:
+                raise TransientError(
+                    f"the downloaded {self.label} is damaged: {exc}", archive=self.label
+                ) from None
+
+    def _single_name(self) -> str:
+        names = self.names
+        if len(names) != 1:
+            raise UnsafeArchiveError(
+                f"expected one file in {self.label}, found {len(names)}: {names[:5]}", archive=self.label
+            )
+        return names[0]
+
+    def close(self) -> None:
+        self._zip.close()
+        if self._owned:
+            self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

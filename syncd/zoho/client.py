@@ -1,0 +1,96 @@
+"""The Zoho client: one object per Zoho account, composing auth, session, bulk read/write and REST.
+
+>>> client = ZohoClient(Endpoints.for_data_centre("eu"), Credentials(client_id, secret, refresh_token),
+...                     work_dir="/var/lib/syncd/spool")
+>>> for record in client.bulk_read.read_all(BulkQuery("Contacts", fields=("Last_Name", "Email"))): ...
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from syncd.zoho.auth import Credentials, ZohoAuth
+from syncd.zoho.bulk_read import BulkReader
+from syncd.zoho.bulk_write import BulkWriter
+from syncd.zoho.endpoints import Endpoints
+from syncd.zoho.jobs import CallbackHub, PollPolicy
+from syncd.zoho.limits import DownloadLimiter
+from syncd.zoho.metadata import FieldCatalog
+from syncd.zoho.rest import RestApi
+from syncd.zoho.session import CreditInfo, RetryPolicy, ZohoSession
+from syncd.zoho.tokens import TokenCache
+
+
+class ZohoClient:
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        credentials: Credentials,
+        *,
+        token_cache: TokenCache | None = None,
+        work_dir: str | Path | None = None,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
+        limiter: DownloadLimiter | None = None,
+        callbacks: CallbackHub | None = None,
+        callback_url: str | None = None,
+        on_credits: Callable[[CreditInfo], None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.endpoints = endpoints
+        retry = retry or RetryPolicy()
+        self.auth = ZohoAuth(
+            endpoints, credentials, cache=token_cache, transport=transport, timeout=retry.timeout, clock=clock
+        )
+        self.session = ZohoSession(
+            endpoints, self.auth, transport=transport, retry=retry, on_credits=on_credits
+        )
+        self.rest = RestApi(self.session)
+        self.fields = FieldCatalog(self.rest.fields, clock=clock)
+        self.limiter = limiter or DownloadLimiter()
+        self.work_dir = Path(work_dir) if work_dir is not None else Path(tempfile.gettempdir()) / "syncd-zoho"
+        self.bulk_read = BulkReader(
+            self.session,
+            limiter=self.limiter,
+            catalog=self.fields,
+            poll=poll,
+            callbacks=callbacks,
+            callback_url=callback_url,
+            spool_dir=self._spool_dir(),
+        )
+        self.bulk_write = BulkWriter(
+            self.session,
+            org_id=self.rest.zgid,
+            limiter=self.limiter,
+            catalog=self.fields,
+            work_dir=self.work_dir / "batches",
+            poll=poll,
+            callbacks=callbacks,
+            callback_url=callback_url,
+        )
+
+    def __repr__(self) -> str:
+        return f"ZohoClient({self.endpoints.describe()}, product={self.endpoints.product!r})"
+
+    def _spool_dir(self) -> Path:
+        spool = self.work_dir / "spool"
+        spool.mkdir(parents=True, exist_ok=True)
+        return spool
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> ZohoClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

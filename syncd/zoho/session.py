@@ -1,0 +1,232 @@
+"""One HTTP session with Zoho: authenticated, timed out, retried, credit-aware.
+
+Every call has a timeout. 429, 5xx, timeouts and dropped connections are retried a bounded number of
+times with exponential backoff and jitter (tenacity); what still fails surfaces as a
+:class:`~syncd.errors.RetriableError` for the caller's scheduler. Requests that create something
+(``idempotent=False``) are not re-sent after a timeout or a dropped connection, where Zoho may already
+have acted: the caller's journal decides. Credit information Zoho sends (``X-API-CREDITS-REMAINING``,
+429 causes) goes to the ``on_credits`` callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import IO, Any, TypeVar
+
+import httpx
+import tenacity
+
+from syncd.errors import RetriableError, TransientError
+from syncd.zoho.auth import ZohoAuth
+from syncd.zoho.endpoints import Endpoints
+from syncd.zoho.errors import body_of, error_for
+
+CREDITS_HEADER = "X-API-CREDITS-REMAINING"
+_CHUNK = 1 << 16
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CreditInfo:
+    """What Zoho said about the credit budget: the remainder (sent once half is spent) or a 429's cause."""
+
+    remaining: int | None = None
+    throttled: bool = False
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    initial_wait: float = 1.0
+    max_wait: float = 60.0
+    jitter: float = 1.0
+    timeout: float = 60.0
+    sleep: Callable[[float], None] = tenacity.nap.sleep
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    payload: Any
+    headers: httpx.Headers
+
+
+class ZohoSession:
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        auth: ZohoAuth,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        on_credits: Callable[[CreditInfo], None] | None = None,
+    ) -> None:
+        self.endpoints = endpoints
+        self.auth = auth
+        self.retry = retry or RetryPolicy()
+        self._on_credits = on_credits
+        self._http = httpx.Client(auth=auth, transport=transport, timeout=self.retry.timeout)
+
+    def close(self) -> None:
+        self._http.close()
+        self.auth.close()
+
+    def url(self, path_or_url: str, *, host: str = "api") -> str:
+        """An absolute URL: absolute ones pass through, paths go to the API (or upload) host."""
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        if host == "upload":
+            base = self.endpoints.upload_url
+        else:
+            base = self.auth.api_domain() if self.endpoints.follow_api_domain else self.endpoints.api_url
+        return base.rstrip("/") + "/" + path_or_url.lstrip("/")
+
+    # -- JSON calls ------------------------------------------------------------------------------------
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        host: str = "api",
+        ok: tuple[int, ...] = (200, 201, 202, 204, 207),
+        idempotent: bool = True,
+        context: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Answer:
+        """Send a request and return its decoded JSON; raise the mapped error otherwise."""
+
+        def once() -> Answer:
+            response = self._send(
+                method, self.url(path, host=host), idempotent=idempotent, what=what, **kwargs
+            )
+            self._report_credits(response)
+            if response.status_code not in ok:
+                raise error_for(response, what=what, **dict(context or {}))
+            payload = body_of(response) if response.content else None
+            return Answer(response.status_code, payload, response.headers)
+
+        return self.retrying(once)
+
+    def download(
+        self,
+        url: str,
+        sink: IO[bytes],
+        *,
+        what: str,
+        context: Mapping[str, Any] | None = None,
+        before_attempt: Callable[[], None] | None = None,
+    ) -> int:
+        """Stream ``url`` into ``sink`` (rewound on every retry); returns the byte count.
+
+        ``before_attempt`` runs before every attempt (the download limiter gates retries too).
+        """
+
+        def once() -> int:
+            if before_attempt is not None:
+                before_attempt()
+            sink.seek(0)
+            sink.truncate()
+            return self._stream_into(self.url(url), sink, what=what, context=context or {})
+
+        return self.retrying(once)
+
+    def retrying(self, fn: Callable[[], T]) -> T:
+        policy = self.retry
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(_worth_retrying),
+            stop=tenacity.stop_after_attempt(policy.attempts),
+            wait=_wait(policy),
+            sleep=policy.sleep,
+            reraise=True,
+        )
+        return retrying(fn)
+
+    # -- internals -------------------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, *, idempotent: bool, what: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._http.request(method, url, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise _transient(exc, what, sent=False) from None
+        except httpx.TransportError as exc:
+            raise _transient(exc, what, sent=not idempotent) from None
+
+    def _stream_into(self, url: str, sink: IO[bytes], *, what: str, context: Mapping[str, Any]) -> int:
+        written = 0
+        try:
+            with self._http.stream("GET", url) as response:
+                self._report_credits(response)
+                if response.status_code != 200:
+                    response.read()
+                    raise error_for(response, what=what, **dict(context))
+                for chunk in response.iter_bytes(_CHUNK):
+                    sink.write(chunk)
+                    written += len(chunk)
+                _check_length(response, written, what)
+        except httpx.TransportError as exc:
+            raise _transient(exc, what, sent=False) from None
+        sink.flush()
+        return written
+
+    def _report_credits(self, response: httpx.Response) -> None:
+        if self._on_credits is None:
+            return
+        remaining = response.headers.get(CREDITS_HEADER)
+        if response.status_code == 429:
+            response.read()
+            cause = _cause_of(response)
+            self._on_credits(CreditInfo(_int_or_none(remaining), throttled=True, cause=cause))
+        elif remaining is not None:
+            self._on_credits(CreditInfo(_int_or_none(remaining)))
+
+
+class _NotResent(TransientError):
+    """A request that may have reached Zoho failed in flight; not re-sent automatically."""
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    return isinstance(exc, RetriableError) and not isinstance(exc, _NotResent)
+
+
+def _transient(exc: httpx.TransportError, what: str, *, sent: bool) -> TransientError:
+    kind = _NotResent if sent else TransientError
+    suffix = " (not re-sent: Zoho may have acted on it)" if sent else ""
+    return kind(f"could not {what}: {type(exc).__name__}{suffix}")
+
+
+def _check_length(response: httpx.Response, written: int, what: str) -> None:
+    expected = response.headers.get("Content-Length")
+    encoded = response.headers.get("Content-Encoding")
+    if expected is not None and not encoded and expected.isdigit() and int(expected) != written:
+        raise TransientError(f"could not {what}: download cut short after {written} of {expected} bytes")
+
+
+def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
+    backoff = tenacity.wait_exponential_jitter(
+        initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
+    )
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = exc.retry_after if isinstance(exc, RetriableError) and exc.retry_after else 0.0
+        return max(float(backoff(state)), hinted)
+
+    return wait
+
+
+def _cause_of(response: httpx.Response) -> str | None:
+    payload = body_of(response)
+    if isinstance(payload, dict):
+        return str(payload.get("message") or payload.get("error_info") or payload.get("code") or "") or None
+    return None
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
