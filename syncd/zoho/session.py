@@ -206,9 +206,9 @@ def _check_length(response: httpx.Response, written: int, what: str) -> None:
 
 
 def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
-    backoff = tenacity.wait_exponential_jitter(
-        initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
-    )
+    backoff = tenacity.wait_exponential(
+        multiplier=policy.initial_wait, max=policy.max_wait
+    ) + tenacity.wait_random(0, policy.jitter)
 
     def wait(state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
