@@ -119,6 +119,6 @@ def test_scope_mismatch_says_which_scopes_are_needed(
 ) -> None:
     body = {"code": "OAUTH_SCOPE_MISMATCH", "details": {}, "message": "Unauthorized", "status": "error"}
     fake.on("GET /crm/v8/org", json_answer(401, body))
-    with pytest.raises(AuthError, match="ZohoCRM.bulk.ALL"):
+    with pytest.raises(AuthError, match=r"ZohoCRM\.bulk\.ALL"):
         make_client().rest.org()
     assert fake.tokens_issued == 1  # a scope problem is not fixed by a new token
