@@ -129,3 +129,19 @@ def test_secrets_never_appear_in_reprs_errors_or_logs(caplog: pytest.LogCaptureF
     ]
     for text in texts:
         assert "VERYSECRET" not in text
+
+
+def test_a_whole_exchange_logs_no_secret_and_no_access_token(
+    fake: FakeZoho, make_client: Callable[..., ZohoClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    invalid = {"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token", "status": "error"}
+    fake.on("GET /crm/v8/org", json_answer(401, invalid))
+    client = make_client()
+    with pytest.raises(AuthError) as caught:
+        client.rest.org()
+    token_url = fake.calls("POST /oauth/v2/token")[0].url
+    assert "XYZ" not in str(token_url)  # the secrets travel in the form body, not the URL
+    for text in (caplog.text, str(caught.value), repr(client), repr(client.auth.token())):
+        assert "XYZ" not in text
+        assert "1000.token" not in text
