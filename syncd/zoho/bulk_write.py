@@ -43,6 +43,7 @@ class WriteJob:
     skipped: int = 0
     error_code: str | None = None
     error_message: str | None = None
+    callback_url: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -65,6 +66,7 @@ class WriteJob:
             skipped=sum(int(f.get("skipped_count") or 0) for f in files),
             error_code=failed.get("code") or job.get("code"),
             error_message=failed.get("message") or job.get("message"),
+            callback_url=_callback_url(job),
         )
 
 
@@ -300,6 +302,12 @@ class BulkWriter:
                 f"bulk write result of job {job.id} holds no CSV ({names})", code="RESULT_MISMATCH"
             )
         return outcomes
+
+
+def _callback_url(job: Mapping[str, Any]) -> str | None:
+    callback = job.get("callback") or job.get("callBack")  # samples spell it both ways
+    url = callback.get("url") if isinstance(callback, Mapping) else None
+    return str(url) if url else None
 
 
 def _mapping(part: Part, index: int, name: str) -> dict[str, Any]:

@@ -279,3 +279,12 @@ def test_error_strings_parse_into_codes_and_columns() -> None:
     assert parse_errors("LIMIT_EXCEEDED") == (RowError("LIMIT_EXCEEDED"),)
     assert parse_errors("INVALID_DATA-Email").__len__() == 1
     assert parse_errors("CANNOT_PROCESS")[0].retryable
+
+
+@pytest.mark.parametrize("key", ["callback", "callBack"])
+def test_the_echoed_callback_is_read_in_either_spelling(key: str) -> None:
+    from syncd.zoho import WriteJob
+
+    body = {"status": "ADDED", "id": 7, key: {"url": "https://hooks.example/cb", "method": "post"}}
+    assert WriteJob.parse({"data": [body]}).callback_url == "https://hooks.example/cb"
+    assert WriteJob.parse(body).id == "7"
