@@ -152,15 +152,21 @@ def _settle(
     merged = merge_record(key, base, crm or SideRecord(base), source or SideRecord(base), policy.conflicts)
     changes: list[Change] = []
     after: dict[Side, Mapping[str, Canonical]] = {}
+    held_by_both = crm is not None and source is not None
     for side, record in ((Side.CRM, crm), (Side.SOURCE, source)):
         current = record.values if record is not None else base
         target = {**merged.values, **{name: current.get(name) for name in merged.held}}
-        to_write = changed_fields(current, target) if policy.writes(side) else {}
-        after[side] = target if to_write else current
-        if to_write:
+        to_write = changed_fields(current, target)
+        new_here = record is None and stored is None  # even an empty new record is created
+        if policy.writes(side) and (to_write or new_here):
+            after[side] = target
             changes.append(_write(key, side, record is not None, to_write, target))
+            held_by_both = held_by_both or new_here
+        else:
+            after[side] = current
     new_base = _agreed(base, after[Side.CRM], after[Side.SOURCE])
-    rebase = stored is None or new_base != present(base)
+    # A record only one side holds, and that syncd did not copy over, has no sync state yet.
+    rebase = held_by_both if stored is None else new_base != present(base)
     return _Outcome(tuple(changes), merged.conflicts, frozen_values(new_base), rebase)
 
 
