@@ -70,7 +70,7 @@ def _general(path: list[str]) -> str:
     if path[0] == "connectors" and len(path) > 2 and path[2] != "type":
         path = path[:2]  # the connector's own option
     if path[0] == "pipelines" and len(path) > 3 and path[2] == "fields":
-        path = path[:3] + ["*"]  # a CRM field name, possibly dotted (Account_Name.id)
+        path = [*path[:3], "*"]  # a CRM field name, possibly dotted (Account_Name.id)
     return ".".join(path)
 
 

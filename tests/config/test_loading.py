@@ -192,7 +192,7 @@ def test_invalid_toml_names_the_file_and_the_line(tmp_path: Path) -> None:
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="nowhere.toml: cannot read the configuration file"):
+    with pytest.raises(ConfigError, match=r"nowhere\.toml: cannot read the configuration file"):
         load_config(tmp_path / "nowhere.toml")
 
 
@@ -245,7 +245,8 @@ def test_references_between_sections_are_checked(tmp_path: Path) -> None:
 
 def test_a_pipeline_lookup_must_fill_an_id_column(tmp_path: Path) -> None:
     text = ZOHO + PIPELINE + 'Account_Name = { pipeline = "other", key = "company_id" }\n'
-    text += '[pipelines.other]\nconnector = "shop"\nstream = "c"\nmodule = "Accounts"\nfind_by = "id"\nfields = { A = "a" }\n'
+    text += '[pipelines.other]\nconnector = "shop"\nstream = "c"\nmodule = "Accounts"\nfind_by = "id"\n'
+    text += 'fields = { A = "a" }\n'
     assert (
         "pipelines.contacts.fields.Account_Name: a lookup through a pipeline yields a record id"
         in problem(tmp_path, text)
