@@ -146,7 +146,7 @@ def _settle(
     key: str, stored: Values | None, crm: SideRecord | None, source: SideRecord | None, policy: DiffPolicy
 ) -> _Outcome:
     """Merge two live (or one live and one absent) records and write the result where allowed."""
-    if crm is None and source is None:
+    if (crm is None and source is None) or _echo(stored, crm, source):
         return _Outcome()
     base = stored or {}
     merged = merge_record(key, base, crm or SideRecord(base), source or SideRecord(base), policy.conflicts)
@@ -168,6 +168,13 @@ def _settle(
     # A record only one side holds, and that syncd did not copy over, has no sync state yet.
     rebase = held_by_both if stored is None else new_base != present(base)
     return _Outcome(tuple(changes), merged.conflicts, frozen_values(new_base), rebase)
+
+
+def _echo(stored: Values | None, crm: SideRecord | None, source: SideRecord | None) -> bool:
+    """Both sides still hold what was last synced (the common case, so it is checked first)."""
+    if stored is None or crm is None or source is None:
+        return False
+    return present(crm.values) == present(stored) == present(source.values)
 
 
 def _write(key: str, side: Side, exists: bool, to_write: Mapping[str, Canonical], target: Values) -> Change:
