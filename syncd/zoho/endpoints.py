@@ -8,7 +8,7 @@ centre that issued it. :meth:`Endpoints.for_data_centre` maps a data centre and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from syncd.errors import ConfigError
@@ -95,6 +95,18 @@ class Endpoints:
             version=version or _DEFAULT_VERSION[product],
             data_centre="custom",
             follow_api_domain=False,
+        )
+
+    def with_urls(
+        self, *, accounts_url: str | None = None, api_url: str | None = None, upload_url: str | None = None
+    ) -> Endpoints:
+        """Override single hosts (a proxy, a private link); an explicit API host wins over ``api_domain``."""
+        return replace(
+            self,
+            accounts_url=(accounts_url or self.accounts_url).rstrip("/"),
+            api_url=(api_url or self.api_url).rstrip("/"),
+            upload_url=(upload_url or self.upload_url).rstrip("/"),
+            follow_api_domain=self.follow_api_domain and api_url is None,
         )
 
     @property

@@ -65,3 +65,11 @@ def test_unknown_data_centre_environment_or_product_is_a_config_error() -> None:
         Endpoints.for_data_centre("us", "staging")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="product"):
         Endpoints.explicit("http://x", product="desk")  # type: ignore[arg-type]
+
+
+def test_single_hosts_can_be_overridden_and_an_explicit_api_host_wins() -> None:
+    endpoints = Endpoints.for_data_centre("eu").with_urls(api_url="https://proxy.example/")
+    assert endpoints.api_url == "https://proxy.example"
+    assert endpoints.accounts_url == "https://accounts.zoho.eu"
+    assert not endpoints.follow_api_domain
+    assert Endpoints.for_data_centre("eu").with_urls(upload_url="https://up.example").follow_api_domain
