@@ -64,10 +64,9 @@ class SqlConnector(Connector[SqlConfig]):
         try:
             with self.engine.connect() as connection:
                 connection.execute(sa.text("SELECT 1"))
-        except sa.exc.SQLAlchemyError as exc:
-            raise FatalError(
-                f"connector {self.name!r}: cannot connect: {exc.__class__.__name__}: {exc.orig or exc}"
-            )
+        except sa.exc.DBAPIError as exc:
+            reason = str(exc.orig or exc).strip()
+            raise FatalError(f"connector {self.name!r}: cannot connect: {reason}") from None
         for stream in self.config.streams:
             schema = self._schema(stream)
             if not unique_key(schema.table, schema.options.key):
