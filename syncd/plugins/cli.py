@@ -66,7 +66,9 @@ def _print_table(found: Sequence[ConnectorInfo], broken: Sequence[PluginInfo]) -
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + row[3])
+        click.echo(
+            "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3]])
+        )
     if not found:
         click.echo("(no connectors installed)")
     for plugin in broken:
