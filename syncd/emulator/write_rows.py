@@ -130,6 +130,8 @@ class RowWriter:
         assert f is not None
         if f.data_type in {"lookup", "ownerlookup"}:
             return self._lookup(m, raw)
+        if f.api_name == "id":
+            return _record_id(f, raw)
         if m.format and f.data_type in NUMERIC_TYPES:
             return parse(f, apply_number_format(str(raw).strip(), m.format))
         fmt = m.format if f.data_type in DATE_TYPES else None
@@ -255,6 +257,13 @@ def parent_keys(parent: Resource, results: list[ResultRow], column: int) -> dict
         if key:
             keys.setdefault(key, result.record_id if result.status in DONE else None)
     return keys
+
+
+def _record_id(f: FieldDef, raw: Any) -> int:
+    text = str(raw).strip()
+    if not text.isdigit() or len(text) > 19:
+        raise ValueProblem(f.api_name, f"{text!r} is not a record id")
+    return int(text)
 
 
 def _blank(raw: Any) -> bool:
