@@ -313,3 +313,36 @@ def test_subform_rows_alone_attach_to_existing_parents_by_id(
     )
     assert [r["STATUS"] for r in rows] == ["ADDED", "SKIPPED"]
     assert record(emulator, rows[0], "Contact_Sub")["Parent_Id"] == parent
+
+
+def test_ignore_empty_per_resource_and_per_mapping_keep_stored_values(
+    api: httpx.Client, emulator: RunningEmulator
+) -> None:
+    seed(emulator, "Contacts", Last_Name="Boyle", Title="CEO", Phone="1", Email="b@example.com")
+    per_resource = write(
+        api, emulator, "Email,Title\nb@example.com,\n", "update", find_by="Email", ignore_empty=True
+    )
+    assert record(emulator, per_resource[0])["Title"] == "CEO"
+    per_mapping = write(
+        api,
+        emulator,
+        "Email,Title,Phone\nb@example.com,,\n",
+        "update",
+        find_by="Email",
+        field_mappings=[
+            {"api_name": "Email", "index": 0},
+            {"api_name": "Title", "index": 1, "ignore_empty": True},
+            {"api_name": "Phone", "index": 2},
+        ],
+    )
+    stored = record(emulator, per_mapping[0])
+    assert (stored["Title"], stored["Phone"]) == ("CEO", None)
+
+
+def test_a_callback_without_url_is_echoed_and_nothing_is_called(
+    api: httpx.Client, emulator: RunningEmulator
+) -> None:
+    body = {**job_body(upload_csv(api, emulator, "Last_Name\nBoyle\n")), "callback": {"method": "post"}}
+    details = run(api, body)
+    assert details["callback"] == {"method": "post"}
+    assert emulator.state.extras["jobs"].callbacks_failed == 0
