@@ -319,9 +319,10 @@ def test_ignore_empty_per_resource_and_per_mapping_keep_stored_values(
     api: httpx.Client, emulator: RunningEmulator
 ) -> None:
     seed(emulator, "Contacts", Last_Name="Boyle", Title="CEO", Phone="1", Email="b@example.com")
-    per_resource = write(
-        api, emulator, "Email,Title\nb@example.com,\n", "update", find_by="Email", ignore_empty=True
-    )
+    file_id = upload_csv(api, emulator, "Email,Title\nb@example.com,\n")
+    body = job_body(file_id, operation="update", find_by="Email", ignore_empty=True)
+    assert "ignore_empty" in body["resource"][0]
+    per_resource = result_rows(api, run(api, body))
     assert record(emulator, per_resource[0])["Title"] == "CEO"
     per_mapping = write(
         api,
