@@ -207,10 +207,10 @@ def header_mapping(name: str, index: int, module: ModuleDef, store: RecordStore,
 def auto_mappings(
     header: tuple[str, ...], module: ModuleDef, store: RecordStore, product: str
 ) -> list[Mapping]:
-    """Map each header column to the field of that name (Zoho's auto-mapping)."""
+    """Map each header column to the field of that name (Zoho's auto-mapping); blank headers are skipped."""
     if len(header) > MAX_COLUMNS:
         raise header_limit(len(header))
-    return [header_mapping(name, i, module, store, product) for i, name in enumerate(header)]
+    return [header_mapping(name, i, module, store, product) for i, name in enumerate(header) if name]
 
 
 def check_unique_targets(mappings: list[Mapping]) -> None:

@@ -347,3 +347,11 @@ def test_a_callback_without_url_is_echoed_and_nothing_is_called(
     details = run(api, body)
     assert details["callback"] == {"method": "post"}
     assert emulator.state.extras["jobs"].callbacks_failed == 0
+
+
+def test_a_trailing_delimiter_in_the_header_maps_nothing(
+    api: httpx.Client, emulator: RunningEmulator
+) -> None:
+    rows = write(api, emulator, "Last_Name,Title,\nBoyle,CEO,\n")
+    assert rows[0]["STATUS"] == "ADDED"
+    assert record(emulator, rows[0])["Title"] == "CEO"
