@@ -6,8 +6,10 @@ It lives in ``state.extras["bulk_read"]``; download counters for the admin stats
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
+import weakref
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,8 +27,9 @@ _lock = threading.Lock()
 
 class BulkReads:
     def __init__(self, state: EmulatorState) -> None:
-        self._directory = tempfile.TemporaryDirectory(prefix="zoho-emulator-bulk-read-")
-        self.root = Path(self._directory.name)
+        self.root = Path(tempfile.mkdtemp(prefix="zoho-emulator-bulk-read-"))
+        # the files go when the emulator's state does (or at interpreter exit)
+        weakref.finalize(self, shutil.rmtree, self.root, ignore_errors=True)
         self.tokens: PageTokens[ReadQuery] = PageTokens()
         self.views = ViewCatalog(state.ids)
         self._downloads: dict[str, deque[float]] = {}
