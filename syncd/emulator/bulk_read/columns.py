@@ -44,6 +44,7 @@ class Column:
     name: str
     field: FieldDef
     get: Getter
+    position: int | None = None  # where a field of the module itself sits in the stored row
 
 
 def _user_value(user: User | None, attribute: str) -> Any:
@@ -69,7 +70,7 @@ class PathResolver:
         own = self._own_field(path, head)
         if not dot:
             position = self.module.index[own.api_name]
-            return Column(path, own, lambda row: row[position])
+            return Column(path, own, lambda row: row[position], position)
         return self._dotted(path, own, tail)
 
     def _own_field(self, path: str, api_name: str) -> FieldDef:

@@ -16,17 +16,20 @@ import csv
 import io
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
 from syncd.emulator.bulk_read.columns import Column, Row
-from syncd.emulator.schema import FieldDef, ModuleDef
+from syncd.emulator.schema import ModuleDef
 from syncd.emulator.values import to_csv
 
-PLAIN_TEXT = frozenset({"text", "email", "phone", "website", "picklist", "autonumber"})
+# Types whose CSV form is not what the csv module prints anyway (``str(value)``, None as empty).
+FORMATTED = frozenset({"boolean", "date", "datetime", "multiselectpicklist"})
 Rows = Iterable[tuple[int, Row]]
 
 
@@ -46,27 +49,49 @@ def zipped_text(path: Path, member: str) -> Iterator[IO[str]]:
         partial.unlink(missing_ok=True)
 
 
-def _formatter(field: FieldDef, zone: tzinfo) -> Callable[[Any], str]:
-    if field.data_type in PLAIN_TEXT:
-        return lambda value: "" if value is None else str(value)
-    return lambda value: to_csv(field, value, zone)
+def _picker(columns: Sequence[Column]) -> Callable[[Row], Sequence[Any]]:
+    """Reads the columns' values from a stored row (one C call when none is a dotted path)."""
+    positions = [column.position for column in columns]
+    plain = [p for p in positions if p is not None]
+    if len(plain) == len(positions) > 1:
+        return itemgetter(*plain)
+    getters = [column.get for column in columns]
+    return lambda row: [get(row) for get in getters]
 
 
-def _renderer(column: Column, zone: tzinfo) -> Callable[[Row], str]:
-    fmt, get = _formatter(column.field, zone), column.get
-    return lambda row: fmt(get(row))
+def row_renderer(columns: Sequence[Column], zone: tzinfo) -> Callable[[int, Row], list[Any]]:
+    """The CSV row of a record: its id, then each column as ``values.to_csv`` prints it.
+
+    Values whose printed form is plain ``str(value)`` (text, numbers, lookup ids) go to the csv
+    module as they are, which prints them just so and None as an empty cell; the others are
+    formatted here.
+    """
+    pick = _picker(columns)
+    special = [
+        (index + 1, partial(to_csv, column.field, zone=zone))
+        for index, column in enumerate(columns)
+        if column.field.data_type in FORMATTED
+    ]
+
+    def render(record_id: int, row: Row) -> list[Any]:
+        values = [record_id, *pick(row)]
+        for index, fmt in special:
+            values[index] = fmt(values[index])
+        return values
+
+    return render
 
 
 def write_csv(path: Path, member: str, columns: Iterable[Column], rows: Rows, zone: tzinfo) -> int:
     """Write the CSV zip; returns the number of records written."""
     columns = list(columns)
-    renderers = [_renderer(column, zone) for column in columns]
+    render = row_renderer(columns, zone)
     count = 0
     with zipped_text(path, member) as text:
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(["Id", *(column.name for column in columns)])
         for record_id, row in rows:
-            writer.writerow([str(record_id), *[render(row) for render in renderers]])
+            writer.writerow(render(record_id, row))
             count += 1
     return count
 
