@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -15,9 +16,9 @@ import pytest
 
 from syncd.emulator import EmulatorSettings
 from syncd.emulator.bulk_read.columns import PathResolver
-from syncd.emulator.bulk_read.export import fold, row_renderer, write_csv
+from syncd.emulator.bulk_read.export import DateTimeCells, fold, row_renderer, write_csv
 from syncd.emulator.state import EmulatorState
-from syncd.emulator.values import to_csv
+from syncd.emulator.values import format_datetime, to_csv
 
 SAMPLES: dict[str, Any] = {
     "Last_Name": 'Müller, "Jr"\n',
@@ -87,3 +88,20 @@ def test_ics_lines_fold_at_75_octets_without_splitting_characters() -> None:
     assert all(len(piece.encode()) <= 75 for piece in pieces)
     assert all(piece.startswith(" ") for piece in pieces[1:])
     assert "".join(piece.removeprefix(" ") if i else piece for i, piece in enumerate(pieces)) == line
+
+
+@pytest.mark.parametrize(
+    "zone_name",
+    ["UTC", "America/Los_Angeles", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe", "Europe/Dublin"],
+)
+def test_date_time_cells_print_exactly_what_format_datetime_prints(zone_name: str) -> None:
+    zone = ZoneInfo(zone_name)
+    cells = DateTimeCells(zone)
+    rng = random.Random(zone_name)
+    # random instants since 1850 (local mean time included), and every second around DST changes
+    instants = [rng.randrange(-3_800_000_000, 2_000_000_000) for _ in range(5_000)]
+    for change in (1_710_054_000, 1_730_613_600, 1_711_846_800, 1_712_419_200, 1_728_144_000):
+        instants += range(change - 3_700, change + 3_700, 7)
+    for seconds in instants:
+        assert cells(seconds) == format_datetime(seconds, zone), seconds
+    assert cells(None) == ""

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from syncd.emulator.bulk_read.columns import Column, Row
 from syncd.emulator.schema import ModuleDef
-from syncd.emulator.values import to_csv
+from syncd.emulator.values import format_datetime, to_csv
 
 # Types whose CSV form is not what the csv module prints anyway (``str(value)``, None as empty).
 FORMATTED = frozenset({"boolean", "date", "datetime", "multiselectpicklist"})
@@ -49,6 +49,41 @@ def zipped_text(path: Path, member: str) -> Iterator[IO[str]]:
         partial.unlink(missing_ok=True)
 
 
+class DateTimeCells:
+    """``values.to_csv`` for date-time cells, with the date, hour and offset computed once per quarter hour.
+
+    Every time-zone offset and transition of the modern tz database falls on a quarter hour, so within
+    one UTC quarter hour only the minutes and seconds change. Quarters that do not look like that
+    (local mean time before 1900, say) are printed by ``format_datetime`` itself.
+    """
+
+    def __init__(self, zone: tzinfo) -> None:
+        self.zone = zone
+        self._quarters: dict[int, tuple[str, int, str] | None] = {}
+
+    def __call__(self, seconds: Any) -> str:
+        if seconds is None:
+            return ""
+        if type(seconds) is not int:
+            return format_datetime(seconds, self.zone)
+        quarter, within = divmod(seconds, 900)
+        if quarter not in self._quarters:
+            self._quarters[quarter] = self._base(quarter * 900)
+        base = self._quarters[quarter]
+        if base is None:
+            return format_datetime(seconds, self.zone)
+        prefix, minute, offset = base
+        minutes, rest = divmod(within, 60)
+        return f"{prefix}{minute + minutes:02d}:{rest:02d}{offset}"
+
+    def _base(self, start: int) -> tuple[str, int, str] | None:
+        text = format_datetime(start, self.zone)  # 2023-11-14T14:15:00-08:00
+        minute, offset = int(text[14:16]), text[19:]
+        if text[17:19] != "00" or minute % 15 or len(offset) != 6:
+            return None
+        return text[:14], minute, offset
+
+
 def _picker(columns: Sequence[Column]) -> Callable[[Row], Sequence[Any]]:
     """Reads the columns' values from a stored row (one C call when none is a dotted path)."""
     positions = [column.position for column in columns]
@@ -67,8 +102,12 @@ def row_renderer(columns: Sequence[Column], zone: tzinfo) -> Callable[[int, Row]
     formatted here.
     """
     pick = _picker(columns)
+    datetimes = DateTimeCells(zone)
     special = [
-        (index + 1, partial(to_csv, column.field, zone=zone))
+        (
+            index + 1,
+            datetimes if column.field.data_type == "datetime" else partial(to_csv, column.field, zone=zone),
+        )
         for index, column in enumerate(columns)
         if column.field.data_type in FORMATTED
     ]
