@@ -26,7 +26,8 @@ from syncd.zoho.endpoints import Endpoints
 from syncd.zoho.tokens import CachedToken, MemoryTokenCache, TokenCache
 
 AUTH_HEADER_PREFIX = "Zoho-oauthtoken "
-# Refresh this long before Zoho's expiry, so a request never leaves with a token about to lapse.
+# Refresh this long before Zoho's expiry (at most a tenth of the token's life), so a request never
+# leaves with a token about to lapse.
 EXPIRY_MARGIN = timedelta(seconds=60)
 
 _ERROR_HINTS = {
@@ -74,6 +75,7 @@ class ZohoAuth(httpx.Auth):
         self._clock = clock
         self._lock = threading.Lock()
         self._token: CachedToken | None = None
+        self._margins: dict[str, timedelta] = {}
         self._http = httpx.Client(transport=transport, timeout=timeout)
         self.tokens_minted = 0
 
@@ -109,7 +111,10 @@ class ZohoAuth(httpx.Auth):
         return self.token().api_domain
 
     def _usable(self, token: CachedToken | None) -> bool:
-        return token is not None and token.expires_at - EXPIRY_MARGIN > self._clock()
+        if token is None:
+            return False
+        margin = self._margins.get(token.access_token, EXPIRY_MARGIN)
+        return token.expires_at - margin > self._clock()
 
     def _refresh_locked(self) -> CachedToken:
         token = self._mint()
@@ -150,11 +155,14 @@ class ZohoAuth(httpx.Auth):
             payload = {}
         if not isinstance(payload, dict) or not payload.get("access_token"):
             raise self._token_error(payload, response.status_code)
-        return CachedToken(
+        lifetime = timedelta(seconds=_expires_in_seconds(payload))
+        token = CachedToken(
             access_token=str(payload["access_token"]),
             api_domain=self._api_domain_of(payload),
-            expires_at=self._clock() + timedelta(seconds=_expires_in_seconds(payload)),
+            expires_at=self._clock() + lifetime,
         )
+        self._margins = {token.access_token: min(EXPIRY_MARGIN, lifetime / 10)}
+        return token
 
     def _api_domain_of(self, payload: dict[str, Any]) -> str:
         domain = payload.get("api_domain")

@@ -112,6 +112,10 @@ class BatchWriter:
         self._max_bytes = max_bytes
         self._serial = 0
 
+    @property
+    def work_dir(self) -> Path:
+        return self._dir
+
     def prepare(
         self,
         module: str,

@@ -137,7 +137,8 @@ class BulkReader:
     # -- one step at a time ----------------------------------------------------------------------------
 
     def create_job(self, query: BulkQuery) -> str:
-        metadata = self._catalog.fields(query.module) if self._catalog and query.file_type == "csv" else None
+        needs_metadata = self._catalog is not None and (query.fields or query.criteria is not None)
+        metadata = self._catalog.fields(query.module) if self._catalog and needs_metadata else None
         query.validate(metadata)
         body = query.to_request(version=self._endpoints.numeric_version, callback_url=self._callback_url)
         answer = self._session.call(

@@ -282,7 +282,7 @@ class BulkWriter:
 
     @property
     def _batches_dir(self) -> Path:
-        directory = self._batches._dir
+        directory = self._batches.work_dir
         directory.mkdir(parents=True, exist_ok=True)
         return directory
 

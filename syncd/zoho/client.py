@@ -42,8 +42,11 @@ class ZohoClient:
         callbacks: CallbackHub | None = None,
         callback_url: str | None = None,
         on_credits: Callable[[CreditInfo], None] | None = None,
+        check_fields: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """``check_fields=False`` skips validating queries and rows against field metadata (for a token
+        without the ``settings.fields`` scope); Zoho's own limits are still checked."""
         self.endpoints = endpoints
         retry = retry or RetryPolicy()
         self.auth = ZohoAuth(
@@ -56,10 +59,11 @@ class ZohoClient:
         self.fields = FieldCatalog(self.rest.fields, clock=clock)
         self.limiter = limiter or DownloadLimiter()
         self.work_dir = Path(work_dir) if work_dir is not None else Path(tempfile.gettempdir()) / "syncd-zoho"
+        catalog = self.fields if check_fields else None
         self.bulk_read = BulkReader(
             self.session,
             limiter=self.limiter,
-            catalog=self.fields,
+            catalog=catalog,
             poll=poll,
             callbacks=callbacks,
             callback_url=callback_url,
@@ -69,7 +73,7 @@ class ZohoClient:
             self.session,
             org_id=self.rest.zgid,
             limiter=self.limiter,
-            catalog=self.fields,
+            catalog=catalog,
             work_dir=self.work_dir / "batches",
             poll=poll,
             callbacks=callbacks,

@@ -22,7 +22,9 @@ def emulator() -> Iterator[RunningEmulator]:
 def connect(emulator: RunningEmulator, tmp_path: Path) -> Iterator[Callable[..., ZohoClient]]:
     clients: list[ZohoClient] = []
 
-    def make(credentials: Credentials | None = None, **overrides: Any) -> ZohoClient:
+    def make(
+        credentials: Credentials | None = None, *, url: str | None = None, **overrides: Any
+    ) -> ZohoClient:
         options: dict[str, Any] = {
             "retry": RetryPolicy(attempts=4, initial_wait=0.01, max_wait=0.05, jitter=0.01, timeout=10),
             "poll": PollPolicy(initial=0.02, maximum=0.1, timeout=30),
@@ -30,9 +32,8 @@ def connect(emulator: RunningEmulator, tmp_path: Path) -> Iterator[Callable[...,
             "work_dir": tmp_path / "work",
         }
         options.update(overrides)
-        client = ZohoClient(
-            Endpoints.explicit(emulator.url), credentials or Credentials("demo", "demo", "demo"), **options
-        )
+        endpoints = Endpoints.explicit(url or emulator.url)
+        client = ZohoClient(endpoints, credentials or Credentials("demo", "demo", "demo"), **options)
         clients.append(client)
         return client
 
