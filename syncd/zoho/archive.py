@@ -67,6 +67,7 @@ class ResultFile:
         self.label = label
         self._owned = owned
         self._zip = open_zip(path, label=label)
+        self._streams: list[io.TextIOWrapper] = []
 
     @classmethod
     def spool(cls, directory: str | os.PathLike[str] | None, label: str) -> tuple[Path, io.BufferedRandom]:
@@ -80,8 +81,9 @@ class ResultFile:
     def open_text(self, name: str | None = None) -> io.TextIOWrapper:
         """One entry (the only one by default) decoded as UTF-8, BOM tolerated."""
         entry = name or self._single_name()
-        raw = self._zip.open(entry)
-        return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        stream = io.TextIOWrapper(self._zip.open(entry), encoding="utf-8-sig", newline="")
+        self._streams.append(stream)
+        return stream
 
     def csv_rows(self, name: str | None = None) -> Iterator[list[str]]:
         """Every row of a CSV entry, header included, as lists of strings."""
@@ -102,6 +104,9 @@ class ResultFile:
         return names[0]
 
     def close(self) -> None:
+        """Close every stream still open on the archive, the archive, and delete an owned spool."""
+        for stream in self._streams:
+            stream.close()
         self._zip.close()
         if self._owned:
             self.path.unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -272,3 +273,26 @@ def test_queries_are_checked_against_field_metadata_fetched_once(
         reader.create_job(BulkQuery("Contacts", fields=("Phone",)))
     assert len(reader_fake.calls("GET /crm/v8/settings/fields")) == 1
     assert len(reader_fake.calls("POST /crm/bulk/v8/read")) == 1
+
+
+def open_paths() -> set[str]:
+    paths = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            paths.add(os.readlink(f"/proc/self/fd/{fd}").removesuffix(" (deleted)"))
+        except OSError:
+            continue
+    return paths
+
+
+def test_closing_a_result_part_way_through_releases_the_file(
+    reader_fake: FakeZoho, make_client: Callable[..., ZohoClient]
+) -> None:
+    reader_fake.on("GET /crm/bulk/v8/read/111", json_answer(200, completed()))
+    reader_fake.on("GET /crm/bulk/v8/read/111/result", zip_answer({"111.csv": CSV}))
+    result = make_client().bulk_read.download("111")
+    next(iter(result))
+    assert str(result.path) in open_paths()
+    result.close()
+    assert str(result.path) not in open_paths()
+    assert not result.path.exists()
