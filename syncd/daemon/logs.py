@@ -203,6 +203,8 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # APScheduler narrates every job at INFO; its warnings (missed or skipped runs) are what matter.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
     return handler
 
 

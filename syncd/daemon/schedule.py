@@ -45,7 +45,9 @@ def build_trigger(text: str, timezone: tzinfo | None = None, *, pipeline: str | 
     try:
         return CronTrigger.from_crontab(text, timezone=timezone)
     except ValueError as exc:
-        raise ConfigError(f"schedule {text!r} is not a valid cron expression: {exc}", pipeline=pipeline) from exc
+        raise ConfigError(
+            f"schedule {text!r} is not a valid cron expression: {exc}", pipeline=pipeline
+        ) from exc
 
 
 @dataclass(frozen=True)

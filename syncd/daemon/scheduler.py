@@ -125,7 +125,7 @@ class PipelineScheduler:
         run_pipeline: RunPipeline,
         *,
         clock: Callable[[], datetime] = utc_now,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff | None = None,
         heartbeat_interval: timedelta = timedelta(seconds=5),
         timezone: tzinfo | None = None,
         executor: BaseExecutor | None = None,
@@ -133,7 +133,7 @@ class PipelineScheduler:
         self.stop_event = threading.Event()
         self._run_pipeline = run_pipeline
         self._clock = clock
-        self._backoff = backoff
+        self._backoff = backoff or Backoff()
         self._heartbeat_interval = heartbeat_interval
         self._listeners: list[Callable[[RunResult], None]] = []
         self._lock = threading.Condition()

@@ -55,11 +55,14 @@ class Notifier:
             return
         payload = "\n".join(assignments).encode("utf-8")
         try:
-            self._socket.sendto(payload, self._address)
+            # Never block the daemon: a notification systemd is too busy to queue is dropped.
+            self._socket.sendto(payload, socket.MSG_DONTWAIT, self._address)
         except OSError as exc:
             if not self._failed:
                 log.warning("cannot notify systemd at %s: %s", self._address, exc)
             self._failed = True
+        else:
+            self._failed = False  # report the next outage too
 
     def ready(self, status: str | None = None) -> None:
         """Startup (or a reload) is complete: the service does what it is configured to do."""

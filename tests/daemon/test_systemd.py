@@ -101,3 +101,15 @@ def test_watchdog_interval(environ: dict[str, str], expected: float | None) -> N
 def test_watchdog_interval_defaults_to_this_process() -> None:
     environ = {"WATCHDOG_USEC": "2000000", "WATCHDOG_PID": str(os.getpid())}
     assert watchdog_interval(environ) == 2.0
+
+
+def test_a_full_notify_queue_drops_notifications_instead_of_blocking(
+    tmp_path: os.PathLike[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    path = os.path.join(tmp_path, "nobody-reads.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as unread:
+        unread.bind(path)
+        with Notifier(path) as notifier:
+            for _ in range(10_000):  # far more than a datagram queue holds
+                notifier.watchdog()
+    assert caplog.text.count("cannot notify systemd") == 1
