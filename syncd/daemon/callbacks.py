@@ -134,7 +134,13 @@ def callback_app(token: str, listener: Callable[[JobHint], None]) -> Callable[[R
             log.warning("refused a Zoho callback from %s: %s", request.client, exc)
             return Reply.text(HTTPStatus.BAD_REQUEST, str(exc))
         for hint in hints:
-            log.info("Zoho says %s job %s is %s; re-checking it", hint.operation, hint.job_id, hint.state)
+            state = hint.state or "no state given"
+            log.info(
+                "Zoho callback for %s job %s (%s): re-checking it",
+                hint.operation or "bulk",
+                hint.job_id,
+                state,
+            )
             listener(hint)
         return Reply.json(HTTPStatus.OK, {"status": "success"})
 

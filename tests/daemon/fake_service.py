@@ -5,7 +5,9 @@
 CONFIG.json: ``{"stop_timeout": 5, "pipelines": {"a": {"schedule": "1s", "behaviour": "ok"}}}``.
 Behaviours: ``ok`` logs ``<name> ran``; ``fail`` raises a retriable error; ``until_stop`` waits for
 the stop request and logs ``<name> checkpointed``; ``ignore_stop`` sleeps for a minute.
-With ``$FAKE_PREPARE_FAILS`` set, preparing fails with a configuration error.
+With ``$FAKE_PREPARE_FAILS`` set, preparing fails with a configuration error. With
+``$FAKE_CALLBACK_TOKEN`` set, the metrics endpoint and the callback receiver listen on free
+loopback ports (logged at start).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from syncd.daemon.logs import configure_logging
+from syncd.daemon.run import Endpoint, Endpoints, run_daemon
 from syncd.daemon.schedule import Backoff, PipelineSchedule
 from syncd.daemon.service import Service, ServiceOptions
 from syncd.errors import ConfigError, TransientError
@@ -76,7 +79,11 @@ def main(argv: list[str]) -> int:
         prepare=engine.prepare,
         options=options,
     )
-    return service.run()
+    token = os.environ.get("FAKE_CALLBACK_TOKEN")
+    if token is None:
+        return service.run()
+    endpoints = Endpoints(metrics=Endpoint(), callbacks=Endpoint(), callback_token=token)
+    return run_daemon(service, endpoints)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from syncd.daemon.run import Endpoint, Endpoints, run_daemon
 from syncd.daemon.schedule import PipelineSchedule
 from syncd.daemon.scheduler import PipelineState
 from syncd.daemon.service import Service, ServiceOptions, SignalPipe
@@ -211,3 +212,25 @@ def test_describe_says_what_runs_what_is_next_and_what_fails() -> None:
     )
     assert describe([]) == "idle: no pipelines configured"
     assert describe([PipelineState("deals", "1h")]) == "idle; 1 pipeline"
+
+
+@pytest.mark.parametrize(
+    ("endpoints", "reason"),
+    [
+        (Endpoints(metrics=Endpoint(host="0.0.0.0")), "the metrics endpoint would listen on '0.0.0.0'"),
+        (Endpoints(callbacks=Endpoint()), "the callback receiver is enabled but has no secret token"),
+        (Endpoints(callbacks=Endpoint(), callback_token="short"), "the callback token must be at least 16"),
+    ],
+)
+def test_endpoints_that_cannot_start_are_a_config_error(
+    notifier: Notifier,
+    clock: Clock,
+    notify_socket: NotifySocket,
+    caplog: pytest.LogCaptureFixture,
+    endpoints: Endpoints,
+    reason: str,
+) -> None:
+    svc = make_service(Config(PipelineSchedule("contacts", "1h")), notifier, clock)
+    assert run_daemon(svc, endpoints) == 2
+    assert f"cannot start: {reason}" in caplog.text
+    assert svc.scheduler.states() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from .conftest import NotifySocket
@@ -144,3 +146,33 @@ def test_ready_is_never_sent_when_preparing_fails(start: Any, notify_socket: Not
     failed = notify_socket.wait_for("STATUS", timeout=1)
     assert failed["STATUS"].startswith("failed to start: configuration error")
     assert not any("READY" in message for message in notify_socket.received)
+
+
+def test_metrics_health_and_callbacks_are_served_while_running(
+    start: Any, notify_socket: NotifySocket
+) -> None:
+    token = "a-callback-token-long-enough"
+    service = start(pipelines(contacts="ok"), FAKE_CALLBACK_TOKEN=token)
+    notify_socket.wait_for("READY", "1")
+    service.wait_for_log("contacts ran", count=2)
+    metrics_url = re.search(r"metrics at (http://\S+)/metrics", service.log()).group(1)  # type: ignore[union-attr]
+    callbacks_url = re.search(r"callbacks accepted at (http://\S+)<token>", service.log()).group(1)  # type: ignore[union-attr]
+    assert token not in service.log()
+
+    health = httpx.get(f"{metrics_url}/healthz")
+    assert health.status_code == 200
+    assert health.json()["pipelines"]["contacts"]["last_success"] is not None
+    assert (
+        'syncd_runs_total{outcome="success",pipeline="contacts"}' in httpx.get(f"{metrics_url}/metrics").text
+    )
+
+    assert (
+        httpx.post(f"{callbacks_url}{token}", json={"job_id": "4242", "state": "COMPLETED"}).status_code
+        == 200
+    )
+    assert httpx.post(f"{callbacks_url}wrong", json={"job_id": "4242"}).status_code == 403
+    service.wait_for_log("Zoho callback for bulk job 4242 (COMPLETED): re-checking it")
+    service.wait_for_log("refused a Zoho callback from 127.0.0.1: wrong token")
+
+    service.signal(signal.SIGTERM)
+    assert service.exit_code() == 0
