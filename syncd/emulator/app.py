@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from syncd.emulator import auth
+from syncd.emulator import auth, bulk_write
 from syncd.emulator.state import EmulatorState
 from syncd.emulator.wire import ZohoError, invalid_url
 
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [Route("/oauth/v2/token", auth.token_endpoint, methods=["POST"])]
+    routes += bulk_write.routes()
     return routes
 
 
