@@ -1,13 +1,12 @@
 """What the scheduler is told: when each pipeline runs, and how long a failing one waits.
 
-A pipeline's ``schedule`` is either an interval (``"15m"``, ``"1h30m"``, ``"1d"``, ``"45s"``) or a
-five-field cron expression (``"*/15 * * * *"``, ``"0 2 * * mon-fri"``), read in the scheduler's
-time zone. Intervals run once right away and then every interval; cron follows the clock.
+A pipeline's schedule is the config's :data:`~syncd.config.schedule.Schedule`: an interval
+(``"15m"``, ``"1h30m"``, ``"1d"``) or a five-field cron line (``"*/15 * * * *"``), read in the
+scheduler's time zone. Intervals run once right away and then every interval; cron follows the clock.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
 
@@ -15,58 +14,50 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from syncd.config.schedule import Interval, Schedule, parse_schedule
 from syncd.errors import ConfigError, FatalError, RetriableError
 
-_INTERVAL = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
-
-def parse_interval(text: str) -> timedelta | None:
-    """``"1h30m"`` as a timedelta; ``None`` when *text* is not an interval at all."""
-    match = _INTERVAL.fullmatch(text.strip().lower())
-    if not match or not any(match.groups()):
-        return None
-    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-
-
-def build_trigger(text: str, timezone: tzinfo | None = None, *, pipeline: str | None = None) -> BaseTrigger:
-    """An APScheduler trigger for an interval or a 5-field cron *text*; ConfigError if it is neither."""
-    interval = parse_interval(text)
-    if interval is not None:
-        if not interval:
-            raise ConfigError(f"schedule {text!r} is a zero interval", pipeline=pipeline)
-        return IntervalTrigger(seconds=interval.total_seconds(), timezone=timezone)
-    if len(text.split()) != 5:
-        raise ConfigError(
-            f"schedule {text!r} is neither an interval like '15m' or '1h30m' "
-            "nor a 5-field cron expression like '*/15 * * * *'",
-            pipeline=pipeline,
-        )
+def to_schedule(value: Schedule | str, *, pipeline: str | None = None) -> Schedule:
+    """*value* parsed; a ConfigError naming the pipeline when it is neither interval nor cron line."""
     try:
-        return CronTrigger.from_crontab(text, timezone=timezone)
+        return parse_schedule(value)
     except ValueError as exc:
-        raise ConfigError(
-            f"schedule {text!r} is not a valid cron expression: {exc}", pipeline=pipeline
-        ) from exc
+        raise ConfigError(f"invalid schedule: {exc}", pipeline=pipeline) from None
+
+
+def build_trigger(schedule: Schedule | str, timezone: tzinfo | None = None) -> BaseTrigger:
+    """The APScheduler trigger for an interval or a cron line."""
+    parsed = to_schedule(schedule)
+    if isinstance(parsed, Interval):
+        return IntervalTrigger(seconds=parsed.every.total_seconds(), timezone=timezone)
+    return CronTrigger.from_crontab(parsed.expression, timezone=timezone)
 
 
 @dataclass(frozen=True)
 class PipelineSchedule:
-    """When one pipeline runs. Two schedules that compare equal need no rescheduling on reload."""
+    """When one pipeline runs. Two schedules that compare equal need no rescheduling on reload.
+
+    ``trigger`` may be given as text (``"1h30m"``); it is kept parsed, so ``"60m"`` equals ``"1h"``.
+    """
 
     name: str
-    trigger: str
+    trigger: Schedule | str
     misfire_grace_time: timedelta = field(default=timedelta(minutes=10))
     """How late a run may still start (after a suspend, say); later ones are skipped and coalesced."""
 
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise ConfigError("a pipeline needs a name to be scheduled")
-        build_trigger(self.trigger, pipeline=self.name)
+        object.__setattr__(self, "trigger", to_schedule(self.trigger, pipeline=self.name))
+
+    @property
+    def schedule(self) -> Schedule:
+        return to_schedule(self.trigger, pipeline=self.name)  # already parsed: returned as is
 
     @property
     def is_interval(self) -> bool:
-        return parse_interval(self.trigger) is not None
+        return isinstance(self.trigger, Interval)
 
 
 @dataclass(frozen=True)
@@ -95,4 +86,4 @@ class Backoff:
         return delay
 
 
-__all__ = ["Backoff", "PipelineSchedule", "build_trigger", "parse_interval"]
+__all__ = ["Backoff", "PipelineSchedule", "build_trigger", "to_schedule"]

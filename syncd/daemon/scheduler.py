@@ -177,7 +177,7 @@ class PipelineScheduler:
         first_run = self._clock() if schedule.is_interval else None
         self._scheduler.add_job(
             self.run_once,
-            trigger=build_trigger(schedule.trigger, self._scheduler.timezone, pipeline=schedule.name),
+            trigger=build_trigger(schedule.schedule, self._scheduler.timezone),
             args=(schedule.name,),
             id=schedule.name,
             name=schedule.name,
@@ -186,13 +186,13 @@ class PipelineScheduler:
             misfire_grace_time=_seconds(schedule.misfire_grace_time),
             **({"next_run_time": first_run} if first_run else {}),
         )
-        self._states[schedule.name] = PipelineState(schedule.name, schedule.trigger)
+        self._states[schedule.name] = PipelineState(schedule.name, str(schedule.schedule))
 
     def _reschedule_job(self, schedule: PipelineSchedule) -> None:
         self._scheduler.modify_job(schedule.name, misfire_grace_time=_seconds(schedule.misfire_grace_time))
-        trigger = build_trigger(schedule.trigger, self._scheduler.timezone, pipeline=schedule.name)
+        trigger = build_trigger(schedule.schedule, self._scheduler.timezone)
         self._scheduler.reschedule_job(schedule.name, trigger=trigger)
-        self._states[schedule.name] = replace(self._states[schedule.name], schedule=schedule.trigger)
+        self._states[schedule.name] = replace(self._states[schedule.name], schedule=str(schedule.schedule))
 
     def add_listener(self, listener: Callable[[RunResult], None]) -> None:
         """Call *listener* with every finished run (from the run's thread; it must not raise)."""

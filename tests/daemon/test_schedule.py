@@ -6,46 +6,38 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from syncd.daemon.schedule import Backoff, PipelineSchedule, build_trigger, parse_interval
+from syncd.config.schedule import Cron, Interval
+from syncd.daemon.schedule import Backoff, PipelineSchedule, build_trigger
 from syncd.errors import AuthError, ConfigError, RateLimitedError, TransientError
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("15m", timedelta(minutes=15)),
-        ("1h30m", timedelta(hours=1, minutes=30)),
-        ("1d", timedelta(days=1)),
-        ("45s", timedelta(seconds=45)),
-        (" 2H ", timedelta(hours=2)),
-        ("1d2h3m4s", timedelta(days=1, hours=2, minutes=3, seconds=4)),
-        ("*/15 * * * *", None),
-        ("30m1h", None),
-        ("", None),
-        ("15", None),
-    ],
-)
-def test_parse_interval(text: str, expected: timedelta | None) -> None:
-    assert parse_interval(text) == expected
-
-
-def test_intervals_and_cron_expressions_become_triggers() -> None:
-    assert isinstance(build_trigger("1h30m"), IntervalTrigger)
-    assert build_trigger("1h30m").interval == timedelta(hours=1, minutes=30)
+def test_intervals_and_cron_lines_become_triggers() -> None:
+    interval = build_trigger("1h30m")
+    assert isinstance(interval, IntervalTrigger)
+    assert interval.interval == timedelta(hours=1, minutes=30)
     assert isinstance(build_trigger("0 2 * * mon-fri"), CronTrigger)
+    assert isinstance(build_trigger(Interval(timedelta(minutes=5))), IntervalTrigger)
+
+
+def test_a_schedule_is_kept_parsed_so_equal_spellings_compare_equal() -> None:
+    assert PipelineSchedule("contacts", "60m") == PipelineSchedule("contacts", "1h")
+    assert PipelineSchedule("contacts", "1h").trigger == Interval(timedelta(hours=1))
+    assert PipelineSchedule("nightly", "0 2 * * *").trigger == Cron("0 2 * * *")
+    assert PipelineSchedule("contacts", "15m").is_interval
+    assert not PipelineSchedule("nightly", "0 2 * * *").is_interval
 
 
 @pytest.mark.parametrize(
     ("text", "complaint"),
     [
-        ("0m", "zero interval"),
-        ("every hour", "neither an interval like '15m'"),
-        ("* * * *", "neither an interval"),
-        ("61 * * * *", "not a valid cron expression"),
+        ("0m", "expected an interval like '15m'"),
+        ("every hour", "expected an interval like '15m'"),
+        ("* * * *", "expected an interval like '15m'"),
+        ("61 * * * *", "is not a valid cron line"),
     ],
 )
 def test_a_bad_schedule_is_a_config_error_naming_the_pipeline(text: str, complaint: str) -> None:
-    with pytest.raises(ConfigError, match=complaint) as caught:
+    with pytest.raises(ConfigError, match=f"invalid schedule: .*{complaint}") as caught:
         PipelineSchedule("contacts", text)
     assert caught.value.context == {"pipeline": "contacts"}
 

@@ -93,7 +93,7 @@ def test_ready_watchdog_reload_and_graceful_stop(start: Any, notify_socket: Noti
     service.write_config({"pipelines": {"b": {"schedule": "whenever"}}})
     service.signal(signal.SIGHUP)
     failed = notify_socket.wait_for("READY", "1")
-    assert failed["STATUS"].startswith("reload failed (schedule 'whenever' is neither an interval")
+    assert failed["STATUS"].startswith("reload failed (invalid schedule: expected an interval like '15m'")
     service.wait_for_log("reload failed, still running the previous configuration")
     runs_of_b = service.log().count("b ran")
     service.wait_for_log("b ran", count=runs_of_b + 1)

@@ -75,7 +75,7 @@ def test_services_are_hardened(name: str) -> None:
 @pytest.mark.parametrize("name", SERVICES)
 def test_zoho_secrets_come_as_credentials(name: str) -> None:
     credentials = [c.split(":", 1)[0] for c in parse_unit(UNITS / name)["Service"]["LoadCredential"]]
-    assert credentials == ["zoho-client-secret", "zoho-refresh-token"]
+    assert credentials == ["zoho_client_secret", "zoho_refresh_token"]  # the names syncd.config reads
 
 
 def test_the_daemon_unit_notifies_reloads_and_is_watched() -> None:
