@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, TextIO
 
+from pydantic import BaseModel, SecretBytes, SecretStr
+
 LogFormat = Literal["auto", "journal", "plain", "json"]
 LOG_FORMATS: tuple[LogFormat, ...] = ("auto", "journal", "plain", "json")
 MASK = "***"
@@ -85,6 +87,24 @@ redactor = Redactor()
 def register_secret(*secrets: str | None) -> None:
     """Mask these values in every log line from now on."""
     redactor.register(*secrets)
+
+
+def register_secrets_in(value: object) -> None:
+    """Mask every secret value (pydantic ``SecretStr`` / ``SecretBytes``) found in a config model,
+    walking nested models, mappings and sequences."""
+    if isinstance(value, SecretStr):
+        register_secret(value.get_secret_value())
+    elif isinstance(value, SecretBytes):
+        register_secret(value.get_secret_value().decode("utf-8", "replace"))
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            register_secrets_in(getattr(value, name))
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            register_secrets_in(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            register_secrets_in(item)
 
 
 def redact(text: str) -> str:
@@ -262,6 +282,7 @@ __all__ = [
     "redact",
     "redactor",
     "register_secret",
+    "register_secrets_in",
     "run_context",
     "writes_to_journal",
 ]

@@ -8,8 +8,17 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+from pydantic import BaseModel, SecretBytes, SecretStr
 
-from syncd.daemon.logs import Redactor, configure_logging, redactor, register_secret, run_context
+from syncd.daemon.logs import (
+    Redactor,
+    configure_logging,
+    redact,
+    redactor,
+    register_secret,
+    register_secrets_in,
+    run_context,
+)
 
 ACCESS_TOKEN = "1000.5f2b9d0c4e8a4b1f9c3d2e7a6b5c4d3e.0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d"
 
@@ -130,3 +139,27 @@ def test_configuring_again_replaces_the_handler(output: io.StringIO) -> None:
     configure_logging("json", stream=output)
     logging.getLogger("syncd").info("once")
     assert len(output.getvalue().splitlines()) == 1
+
+
+class Database(BaseModel):
+    url: SecretStr
+    key: SecretBytes | None = None
+
+
+class Settings(BaseModel):
+    name: str
+    databases: dict[str, Database]
+    tokens: list[SecretStr]
+
+
+def test_every_secret_in_a_config_model_is_registered() -> None:
+    settings = Settings(
+        name="visible-name",
+        databases={
+            "shop": Database(url=SecretStr("postgresql://u:pw-shop-1@db/x"), key=SecretBytes(b"key-bytes-9"))
+        },
+        tokens=[SecretStr("token-in-a-list-7")],
+    )
+    register_secrets_in(settings)
+    text = "postgresql://u:pw-shop-1@db/x key-bytes-9 token-in-a-list-7 visible-name"
+    assert redact(text) == "*** *** *** visible-name"
