@@ -141,7 +141,12 @@ class Service:
             failed = self.start()
             if failed is not None:
                 return failed
-            self._loop(signals)
+            try:
+                self._loop(signals)
+            except Exception:
+                log.exception("the main loop failed; stopping")
+                self._stop(signals)
+                return EXIT_FAILED
             return self._stop(signals)
 
     # -- start ---------------------------------------------------------------------------------

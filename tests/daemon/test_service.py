@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -57,15 +57,22 @@ def notifier(notify_socket: NotifySocket) -> Iterator[Notifier]:
         yield n
 
 
-def make_service(config: Config, notifier: Notifier, clock: Clock, **kwargs: object) -> Service:
+def make_service(
+    config: Config,
+    notifier: Notifier,
+    clock: Clock,
+    *,
+    prepare: Callable[[], None] = lambda: None,
+    options: ServiceOptions | None = None,
+) -> Service:
     return Service(
         load_config=config,
         run_pipeline=idle,
+        prepare=prepare,
         notifier=notifier,
         clock=clock,
         environ={"WATCHDOG_USEC": "10000000"},
-        options=ServiceOptions(heartbeat_interval=timedelta(seconds=5)),
-        **kwargs,  # type: ignore[arg-type]
+        options=options or ServiceOptions(heartbeat_interval=timedelta(seconds=5)),
     )
 
 
@@ -234,3 +241,19 @@ def test_endpoints_that_cannot_start_are_a_config_error(
     assert run_daemon(svc, endpoints) == 2
     assert f"cannot start: {reason}" in caplog.text
     assert svc.scheduler.states() == []
+
+
+def test_a_failing_main_loop_stops_the_runs_and_exits_with_3(
+    notifier: Notifier, clock: Clock, notify_socket: NotifySocket, caplog: pytest.LogCaptureFixture
+) -> None:
+    options = ServiceOptions(heartbeat_interval=timedelta(milliseconds=10))
+    svc = make_service(Config(PipelineSchedule("contacts", "1h")), notifier, clock, options=options)
+
+    def broken_tick() -> None:
+        raise RuntimeError("status line bug")
+
+    svc.tick = broken_tick  # type: ignore[method-assign]
+    assert svc.run() == 3
+    assert "the main loop failed; stopping" in caplog.text
+    assert notify_socket.wait_for("STOPPING", "1")
+    assert svc.scheduler.stop_event.is_set()
