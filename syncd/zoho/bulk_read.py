@@ -209,20 +209,39 @@ class BulkReader:
     # -- pages -----------------------------------------------------------------------------------------
 
     def run_page(self, query: BulkQuery) -> ReadJob:
-        """Create a job for this page and wait for it, re-creating it if a page token lapsed."""
+        """Create a job for this page and wait for it, recovering from a lapsed page token."""
         try:
             job_id = self.create_job(query)
         except ZohoAPIError as exc:
-            if not (query.page_token and exc.code in _LAPSED_TOKEN_CODES):
+            if not (query.page_token and _is_lapsed_token(exc)):
                 raise
+            log.warning("page token for %s page %s lapsed (%s)", query.module, query.page, exc.code)
+            job_id = self._recreate(query)
+        return self.wait(job_id)
+
+    def _recreate(self, query: BulkQuery) -> str:
+        """Ask for the page by number; where Zoho wants a token for it, walk the chain again for one."""
+        page = query.page or 1
+        try:
+            return self.create_job(query.at_page(page, None))
+        except ZohoAPIError as exc:
             log.warning(
-                "page token for %s page %s lapsed (%s); asking by page number",
+                "%s page %s by number refused (%s); renewing the page token chain",
                 query.module,
-                query.page,
+                page,
                 exc.code,
             )
-            job_id = self.create_job(query.at_page(query.page or 1, None))
-        return self.wait(job_id)
+        current = query.at_page(1, None)
+        for _ in range(page - 1):
+            job = self.wait(self.create_job(current))  # 50 credits a step, no download
+            if not job.more_records or not job.next_page_token:
+                raise ZohoAPIError(
+                    f"{query.module} has no page {page} any more (page {current.page} was the last)",
+                    code="PAGE_RANGE_EXCEEDED",
+                    module=query.module,
+                )
+            current = current.at_page((current.page or 1) + 1, job.next_page_token)
+        return self.create_job(current)
 
     def fetch_page(self, query: BulkQuery, job: ReadJob) -> BulkResult:
         """Download a finished page; if the result expired, run the page's job again and download that."""
@@ -248,6 +267,12 @@ class BulkReader:
         """Every record of every page as a dict keyed by column name."""
         for _page, result in self.read_pages(query):
             yield from result.records()
+
+
+def _is_lapsed_token(error: ZohoAPIError) -> bool:
+    """Zoho's answer to a stale page token is undocumented: a token code, or any refusal naming page_token."""
+    named = error.details.get("api_name") == "page_token" or "page_token" in error.message
+    return error.code in _LAPSED_TOKEN_CODES or named
 
 
 def _truthy(value: Any) -> bool:

@@ -190,10 +190,21 @@ def test_an_expired_result_is_read_again_from_a_new_job(
         assert len(list(result)) == 2
 
 
+@pytest.mark.parametrize(
+    "lapsed",
+    [
+        {"code": "INVALID_PAGE_TOKEN", "details": {}, "message": "page token expired", "status": "error"},
+        {
+            "code": "INVALID_DATA",
+            "details": {"api_name": "page_token"},
+            "message": "invalid data",
+            "status": "error",
+        },
+    ],
+)
 def test_a_lapsed_page_token_falls_back_to_the_page_number(
-    reader_fake: FakeZoho, make_client: Callable[..., ZohoClient]
+    reader_fake: FakeZoho, make_client: Callable[..., ZohoClient], lapsed: dict[str, object]
 ) -> None:
-    lapsed = {"code": "INVALID_PAGE_TOKEN", "details": {}, "message": "page token expired", "status": "error"}
     reader_fake.on("POST /crm/bulk/v8/read", json_answer(400, lapsed), json_answer(201, CREATED))
     reader_fake.on("GET /crm/bulk/v8/read/111", json_answer(200, completed(page=3)))
     finished = make_client().bulk_read.run_page(BulkQuery("Contacts").at_page(3, "stale"))
@@ -296,3 +307,29 @@ def test_closing_a_result_part_way_through_releases_the_file(
     result.close()
     assert str(result.path) not in open_paths()
     assert not result.path.exists()
+
+
+def test_a_lapsed_token_for_a_page_beyond_numbers_renews_the_token_chain(
+    reader_fake: FakeZoho, make_client: Callable[..., ZohoClient]
+) -> None:
+    lapsed = {
+        "code": "INVALID_DATA",
+        "details": {"api_name": "page_token"},
+        "message": "expired",
+        "status": "error",
+    }
+    too_far = {"code": "PAGE_NOT_SUPPORTED", "details": {}, "message": "use page_token", "status": "error"}
+    created = [json_answer(400, lapsed), json_answer(400, too_far)]
+    created += [json_answer(201, {"data": [{"details": {"id": str(n)}}]}) for n in (1, 2, 3)]
+    reader_fake.on("POST /crm/bulk/v8/read", *created)
+    reader_fake.on("GET /crm/bulk/v8/read/1", json_answer(200, completed("1", more=True, token="fresh2")))
+    reader_fake.on(
+        "GET /crm/bulk/v8/read/2", json_answer(200, completed("2", more=True, token="fresh3", page=2))
+    )
+    reader_fake.on("GET /crm/bulk/v8/read/3", json_answer(200, completed("3", page=3)))
+    finished = make_client().bulk_read.run_page(BulkQuery("Contacts").at_page(3, "stale"))
+    assert finished.id == "3"
+    queries = [json.loads(r.content)["query"] for r in reader_fake.calls("POST /crm/bulk/v8/read")]
+    assert [(q.get("page"), q.get("page_token")) for q in queries] == [
+        (None, "stale"), (3, None), (1, None), (None, "fresh2"), (None, "fresh3"),
+    ]  # fmt: skip
