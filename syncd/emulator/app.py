@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from syncd.emulator import auth
+from syncd.emulator import admin, auth, metadata, rest, upsert
 from syncd.emulator.state import EmulatorState
 from syncd.emulator.wire import ZohoError, invalid_url
 
@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [Route("/oauth/v2/token", auth.token_endpoint, methods=["POST"])]
+    routes += admin.routes()
+    routes += metadata.routes()
+    routes += upsert.routes()
+    routes += rest.routes()  # last: its /{product}/{version}/{module} matches widely
     return routes
 
 
