@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from syncd.emulator.api import ApiContext, api_route
-from syncd.emulator.paging import module_of
+from syncd.emulator.paging import ZOHO_PREFIX, module_of
 from syncd.emulator.schema import DATA_TYPES, FieldDef, ModuleDef
 from syncd.emulator.settings import EDITIONS
 from syncd.emulator.state import EmulatorState
@@ -132,6 +132,6 @@ async def org(ctx: ApiContext) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        api_route("/{product}/{version}/org", org, ["GET"]),
-        api_route("/{product}/{version}/settings/fields", fields, ["GET"]),
+        api_route(ZOHO_PREFIX + "/org", org, ["GET"]),
+        api_route(ZOHO_PREFIX + "/settings/fields", fields, ["GET"]),
     ]

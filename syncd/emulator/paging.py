@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from starlette.convertors import Convertor, register_url_convertor
+
 from syncd.emulator.api import ApiContext
 from syncd.emulator.schema import ModuleDef
 from syncd.emulator.values import format_datetime
@@ -21,6 +23,29 @@ MAX_PER_PAGE = 200
 DISCRETE_LIMIT = 2_000  # records reachable with ``page`` alone, API v7 and later
 TOKEN_SECONDS = 24 * 3600
 TOKENS = "page_tokens"  # state.extras key
+
+
+class _Text(Convertor[str]):
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+class _Product(_Text):
+    regex = "crm|bigin"
+
+
+class _Version(_Text):
+    regex = r"v[0-9]+(?:\.[0-9]+)?"
+
+
+# Route paths of the REST list endpoints match widely (``/{product}/{version}/{module}``); these
+# keep them to Zoho's products and version segments so other paths keep their own answers.
+register_url_convertor("zoho_product", _Product())
+register_url_convertor("zoho_version", _Version())
+ZOHO_PREFIX = "/{product:zoho_product}/{version:zoho_version}"
 
 
 def module_of(ctx: ApiContext, name: str) -> ModuleDef:

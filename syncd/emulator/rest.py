@@ -135,6 +135,6 @@ async def deleted_records(ctx: ApiContext) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        api_route("/{product}/{version}/{module}/deleted", deleted_records, ["GET"]),
-        api_route("/{product}/{version}/{module}", get_records, ["GET"]),
+        api_route(paging.ZOHO_PREFIX + "/{module}/deleted", deleted_records, ["GET"]),
+        api_route(paging.ZOHO_PREFIX + "/{module}", get_records, ["GET"]),
     ]

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 
 from syncd.emulator.api import ApiContext, api_route
 from syncd.emulator.jsonform import check_mandatory, read_record
-from syncd.emulator.paging import module_of
+from syncd.emulator.paging import ZOHO_PREFIX, module_of
 from syncd.emulator.records import DuplicateValue
 from syncd.emulator.schema import ModuleDef
 from syncd.emulator.values import ValueProblem, format_datetime
@@ -159,4 +159,4 @@ async def upsert(ctx: ApiContext) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    return [api_route("/{product}/{version}/{module}/upsert", upsert, ["POST"])]
+    return [api_route(ZOHO_PREFIX + "/{module}/upsert", upsert, ["POST"])]
