@@ -67,6 +67,7 @@ class Pools:
 
     def __init__(self, rng: random.Random) -> None:
         self.dates = [date(2020, 1, 1) + timedelta(days=rng.randrange(0, 2500)) for _ in range(POOL)]
+        self.births = [date(1950, 1, 1) + timedelta(days=rng.randrange(0, 18000)) for _ in range(POOL)]
         self.amounts = [Decimal(rng.randrange(0, 10_000_000)) / 100 for _ in range(POOL)]
         self.percents = [Decimal(p) for p in range(101)]
         self.phones = [f"+1555{rng.randrange(1_000_000, 9_999_999)}" for _ in range(POOL)]
@@ -190,7 +191,7 @@ def _value(ctx: Seeding, f: FieldDef, p: Person, n: int) -> Any:
     if kind == "multiselectpicklist":
         return pools.multiselect(f, rng) if f.picklist else None
     if kind == "date":
-        return rng.choice(pools.dates)
+        return rng.choice(pools.births if "Birth" in f.api_name else pools.dates)
     if kind == "datetime":
         return BASE_TIME - rng.randrange(0, 365 * 86400)
     if kind in {"integer", "bigint", "currency", "double", "percent"}:
@@ -218,6 +219,7 @@ class Seeding:
     def values(self, n: int) -> dict[str, Any]:
         person = Person(self.rng, self.pools, n)
         values = {f.api_name: _value(self, f, person, n) for f in self.writable}
+        values = {name: value for name, value in values.items() if value is not None}
         if "End_DateTime" in values and values.get("Start_DateTime") is not None:
             values["End_DateTime"] = values["Start_DateTime"] + 3600
         return values
