@@ -46,19 +46,18 @@ def _picklist(field_id: str, values: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-def _lookup(state: EmulatorState, product: str, f: FieldDef, field_id: str) -> dict[str, Any]:
+def _lookup(ctx: ApiContext, f: FieldDef, field_id: str) -> dict[str, Any]:
     if f.data_type != "lookup" or not f.lookup:
         return {}
-    target_id = state.module_ids.get((product, f.lookup))
-    return {
-        "api_name": f.api_name,
-        "display_label": f.label,
-        "id": field_id,
-        "module": {"api_name": f.lookup, "id": None if target_id is None else str(target_id)},
-    }
+    target_id = ctx.state.module_ids.get((ctx.product, f.lookup))
+    target: Any = {"api_name": f.lookup, "id": None if target_id is None else str(target_id)}
+    if ctx.product == "crm" and ctx.version == "v2":
+        target = f.lookup  # API v2 names the module with a bare string, as its bulk API does
+    return {"api_name": f.api_name, "display_label": f.label, "id": field_id, "module": target}
 
 
-def describe_field(state: EmulatorState, product: str, module: ModuleDef, position: int) -> dict[str, Any]:
+def describe_field(ctx: ApiContext, module: ModuleDef, position: int) -> dict[str, Any]:
+    state, product = ctx.state, ctx.product
     f = module.fields[position]
     field_id = _field_id(state, product, module, position)
     table = state.records.table(product, module.api_name)
@@ -76,7 +75,7 @@ def describe_field(state: EmulatorState, product: str, module: ModuleDef, positi
         "custom_field": False,
         "unique": {"casesensitive": "false"} if f.unique else {},
         "pick_list_values": _picklist(field_id, values),
-        "lookup": _lookup(state, product, f, field_id),
+        "lookup": _lookup(ctx, f, field_id),
         "decimal_place": f.decimal_places,
         "visible": True,
         "id": field_id,
@@ -90,7 +89,7 @@ async def fields(ctx: ApiContext) -> Response:
             "REQUIRED_PARAM_MISSING", "One of the expected parameter is missing", 400, {"param": "module"}
         )
     module = module_of(ctx, name)
-    described = [describe_field(ctx.state, ctx.product, module, i) for i in range(len(module.fields))]
+    described = [describe_field(ctx, module, i) for i in range(len(module.fields))]
     return JSONResponse({"fields": described})
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 
 import httpx
 import uvicorn
@@ -97,6 +99,10 @@ def start_emulator(settings: EmulatorSettings | None = None) -> Iterator[Running
         stop()
 
 
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def serve(settings: EmulatorSettings, announce: Callable[[str], None]) -> None:
     """Serve in the foreground until SIGINT or SIGTERM (uvicorn stops cleanly on both)."""
     state = prepare(settings)
@@ -107,6 +113,9 @@ def serve(settings: EmulatorSettings, announce: Callable[[str], None]) -> None:
     keeper = StateKeeper(state, settings.state_file)
     keeper.start()
     announce(_url(sock))
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again; without a handler
+    # that would kill the process before the state file is saved below.
+    signal.signal(signal.SIGTERM, _exit_quietly)
     try:
         asyncio.run(_server(state).serve(sockets=[sock]))
     finally:

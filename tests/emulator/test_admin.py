@@ -10,6 +10,7 @@ import httpx
 
 from syncd.emulator import EmulatorSettings, RunningEmulator, start_emulator
 from syncd.emulator.app import build_app
+from syncd.emulator.jobs import BulkJob
 from syncd.emulator.seed import seed_order
 from syncd.emulator.server import prepare
 
@@ -161,6 +162,33 @@ def test_stats_report_counts_credits_tokens_faults_jobs_and_downloads(
     assert stats["faults"]["injected"] == {"throttle_next": 1}
     assert stats["downloads"] == {"served": 3, "throttled": 1}
     assert stats["jobs"] == {}
+
+
+class _Job(BulkJob):
+    operation = "read"
+
+    def __init__(self, job_id: int, created_at: float, duration: float) -> None:
+        super().__init__(job_id, "crm", "v8", 1, created_at, duration, None)
+        self.state = "COMPLETED"
+
+    def execute(self) -> None:
+        self.state = "COMPLETED"
+
+    def details(self, base_url: str) -> dict[str, Any]:
+        return {"id": str(self.id), "state": self.state}
+
+
+def test_stats_count_jobs_by_state(emulator: RunningEmulator, admin: httpx.Client) -> None:
+    runner = emulator.state.extras["jobs"]
+    now = emulator.state.clock.time()
+    finished = _Job(1, now, 1000.0)
+    finished.finished = True
+    runner.add(finished)
+    runner.add(_Job(2, now, 1000.0))
+    runner.add(_Job(3, now, 1000.0))
+    assert admin.get("stats").json()["jobs"] == {"read": {"COMPLETED": 1, "ADDED": 2}}
+    admin.post("reset")
+    assert admin.get("stats").json()["jobs"] == {}
 
 
 def test_reset_empties_the_org_but_keeps_tokens(admin: httpx.Client, api: httpx.Client) -> None:

@@ -55,6 +55,11 @@ def test_picklists_list_their_values_and_lookups_their_target(api: httpx.Client)
     assert fields["Email"]["lookup"] == {}
 
 
+def test_api_v2_names_a_lookup_module_with_a_string(api: httpx.Client) -> None:
+    assert _fields(api, "Contacts", "/crm/v2")["Account_Name"]["lookup"]["module"] == "Accounts"
+    assert _fields(api, "Contacts", "/crm/v2.1")["Account_Name"]["lookup"]["module"]["api_name"] == "Accounts"
+
+
 def test_picklist_values_learnt_from_writes_are_listed(api: httpx.Client) -> None:
     record = {"Last_Name": "Ito", "Lead_Source": "Podcast"}
     assert api.post("/crm/v8/Contacts/upsert", json={"data": [record]}).status_code == 200

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -103,3 +106,22 @@ def test_an_unreadable_or_foreign_file_is_refused_clearly(tmp_path: Path) -> Non
         db.execute("UPDATE records SET module = 'Spaceships'")
     with pytest.raises(ValueError, match="Spaceships"):
         load(prepare(EmulatorSettings()), saved)
+
+
+def test_serve_saves_on_a_clean_shutdown_and_resumes(tmp_path: Path) -> None:
+    path = tmp_path / "demo.sqlite"
+    command = [sys.executable, "-m", "syncd", "emulator", "serve", "--port", "0", "--state-file", str(path)]
+    for _ in range(2):  # the second run loads the file instead of seeding again
+        with subprocess.Popen([*command, "--seed", "Accounts=3"], stdout=subprocess.PIPE, text=True) as run:
+            try:
+                assert run.stdout is not None
+                url = run.stdout.readline().split()[-1]
+                with httpx.Client(base_url=f"{url}/__emulator__/") as admin:
+                    stats = admin.get("stats").json()
+            finally:
+                run.send_signal(signal.SIGTERM)
+            assert run.wait(timeout=30) == 0
+        assert stats["products"]["crm"]["records"]["Accounts"] == 3
+    restored = prepare(EmulatorSettings())
+    assert load(restored, path)
+    assert restored.records.count("crm", "Accounts") == 3
