@@ -8,11 +8,31 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from syncd.connector import (
+    Capabilities,
+    Change,
+    ChangeKind,
+    Connector,
+    ConnectorConfig,
+    Cursor,
+    FieldSpec,
+    FieldType,
+    OutcomeStatus,
+    ReadItem,
+    Record,
+    Rejected,
+    Secret,
+    StreamSpec,
+    Tombstone,
+    WriteOutcome,
+)
 from syncd.errors import (
     AuthError,
     BudgetExceededError,
     ConfigError,
+    ConnectorOutputError,
     FatalError,
+    PluginError,
     RateLimitedError,
     RecordError,
     RetriableError,
@@ -21,6 +41,7 @@ from syncd.errors import (
     UnsafeArchiveError,
     ZohoAPIError,
 )
+from syncd.plugins.markers import hookimpl
 
 try:
     __version__ = version("syncd")
@@ -30,14 +51,33 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 __all__ = [
     "AuthError",
     "BudgetExceededError",
+    "Capabilities",
+    "Change",
+    "ChangeKind",
     "ConfigError",
+    "Connector",
+    "ConnectorConfig",
+    "ConnectorOutputError",
+    "Cursor",
     "FatalError",
+    "FieldSpec",
+    "FieldType",
+    "OutcomeStatus",
+    "PluginError",
     "RateLimitedError",
+    "ReadItem",
+    "Record",
     "RecordError",
+    "Rejected",
     "RetriableError",
+    "Secret",
+    "StreamSpec",
     "SyncdError",
+    "Tombstone",
     "TransientError",
     "UnsafeArchiveError",
+    "WriteOutcome",
     "ZohoAPIError",
     "__version__",
+    "hookimpl",
 ]

@@ -46,17 +46,24 @@ def _module_exists(name: str) -> bool:
         return False
 
 
+def _plugin_commands() -> dict[str, click.Command]:
+    """Commands added by plugins (``register_commands``); they cannot replace syncd's own."""
+    from syncd.plugins.manager import get_manager
+
+    return get_manager().commands(reserved=COMMANDS)
+
+
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         available = [n for n, target in COMMANDS.items() if _module_exists(target.partition(":")[0])]
-        return sorted({*super().list_commands(ctx), *available})
+        return sorted({*super().list_commands(ctx), *available, *_plugin_commands()})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
         if target is None:
-            return super().get_command(ctx, cmd_name)
+            return super().get_command(ctx, cmd_name) or _plugin_commands().get(cmd_name)
         module_name, _, attribute = target.partition(":")
         if not _module_exists(module_name):
             return None

@@ -11,7 +11,9 @@
     │   ├── AuthError            the OAuth client, refresh token or scope is wrong
     │   ├── ZohoAPIError         Zoho refused a request in a way a retry will not fix
     │   ├── UnsafeArchiveError   a downloaded archive tried to escape or to explode
-    │   └── BudgetExceededError  the work does not fit the credit budget left in the window
+    │   ├── BudgetExceededError  the work does not fit the credit budget left in the window
+    │   ├── PluginError          a plugin failed to load or its connector is unavailable
+    │   └── ConnectorOutputError a connector broke its contract (a record without its key, ...)
     └── RecordError              reject this one record and go on with the rest
 
 Every error carries structured ``context`` (pipeline, module, job id, ...) and a message a person
@@ -93,6 +95,14 @@ class BudgetExceededError(FatalError):
     """The planned work does not fit in the credits left in the rolling 24-hour window."""
 
 
+class PluginError(FatalError):
+    """A plugin could not be loaded or validated, so what it provides is unavailable."""
+
+
+class ConnectorOutputError(FatalError):
+    """A connector produced something its declared streams do not allow; what came before stands."""
+
+
 class RecordError(SyncdError):
     """One record is unacceptable; reject it with this reason and go on."""
 
@@ -106,7 +116,9 @@ __all__ = [
     "AuthError",
     "BudgetExceededError",
     "ConfigError",
+    "ConnectorOutputError",
     "FatalError",
+    "PluginError",
     "RateLimitedError",
     "RecordError",
     "RetriableError",

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from syncd.emulator import admin, auth, metadata, rest, upsert
+from syncd.emulator import admin, auth, bulk_write, metadata, rest, upsert
 from syncd.emulator.state import EmulatorState
 from syncd.emulator.wire import ZohoError, invalid_url
 
@@ -22,6 +22,7 @@ def _routes() -> list[BaseRoute]:
     routes += admin.routes()
     routes += metadata.routes()
     routes += upsert.routes()
+    routes += bulk_write.routes()
     routes += rest.routes()  # last: its /{product}/{version}/{module} matches widely
     return routes
 

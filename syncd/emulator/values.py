@@ -113,7 +113,18 @@ def _number(f: FieldDef, text: str) -> Decimal | int:
     return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?$")
+
+
 def _date(f: FieldDef, text: str, fmt: str | None) -> date:
+    if fmt is None and ISO_DATE.match(text):  # the common case, without strptime's cost
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise _problem(
+                f, f"{text!r} is not a date in the accepted formats", expected_data_type="date"
+            ) from None
     formats = [java_to_strptime(fmt)] if fmt else ["%Y-%m-%d", "%m/%d/%Y"]
     for candidate in formats:
         try:
@@ -124,6 +135,12 @@ def _date(f: FieldDef, text: str, fmt: str | None) -> date:
 
 
 def _datetime(f: FieldDef, text: str, fmt: str | None, zone: tzinfo) -> int:
+    if fmt is None and ISO_DATETIME.match(text):  # the common case, without strptime's cost
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise _problem(f, f"{text!r} is not a valid date-time", expected_data_type="datetime") from None
+        return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)).timestamp())
     if fmt:
         formats = [java_to_strptime(fmt)]
     else:

@@ -1,1 +1,1 @@
-"""syncd.plugins"""
+"""syncd's plugin system: the hook contract (``hookspecs``) and the manager that loads plugins."""

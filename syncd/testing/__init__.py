@@ -1,1 +1,13 @@
-"""Test helpers for connector authors: the conformance suite and public pytest fixtures."""
+"""Test helpers for connector authors: the conformance suite and public pytest fixtures.
+
+Installed with syncd as a pytest plugin, so the fixtures ``syncd_clock`` and ``syncd_plugins`` are
+available in any test session; subclass :class:`ConnectorContract` to run the conformance suite.
+"""
+
+from __future__ import annotations
+
+from syncd.testing.clock import FakeClock
+from syncd.testing.contract import ConnectorContract, read_all, records_by_key
+from syncd.testing.samples import sample_change
+
+__all__ = ["ConnectorContract", "FakeClock", "read_all", "records_by_key", "sample_change"]

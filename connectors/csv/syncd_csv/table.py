@@ -1,0 +1,118 @@
+"""Reading a CSV file row by row with line numbers, and rewriting it atomically."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from syncd import ConfigError, FatalError
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    """The line the row starts on (1 is the header)."""
+    cells: list[str]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a file is written, so a rewrite keeps it: byte-order mark and line ending."""
+
+    bom: bool = False
+    newline: str = "\r\n"
+
+
+def _open(path: Path, encoding: str) -> Iterator[str]:
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            yield from handle
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: the file does not exist", file=str(path)) from None
+    except UnicodeDecodeError:
+        line = _first_undecodable_line(path, encoding)
+        raise FatalError(
+            f'{path}:{line}: the text is not valid {encoding}; set `encoding` (for example "cp1252")',
+            file=str(path),
+        ) from None
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int:
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                return number
+    return 0
+
+
+def read_rows(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
+    """Every row of the file, the header first, each with the line it starts on."""
+    reader = csv.reader(_open(path, encoding), delimiter=delimiter, strict=True)
+    line = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FatalError(
+                f"{path}:{line}: malformed CSV ({exc}); nothing after it was read", file=str(path)
+            ) from None
+        yield Row(line, cells)
+        line = reader.line_num + 1
+
+
+def read_header(path: Path, encoding: str, delimiter: str) -> list[str]:
+    for row in read_rows(path, encoding, delimiter):
+        return row.cells
+    raise ConfigError(f"{path}: the file is empty; it needs a header row", file=str(path))
+
+
+def layout_of(path: Path, encoding: str) -> Layout:
+    with path.open("rb") as handle:
+        start = handle.read(64 * 1024)
+    bom = encoding.replace("_", "-").lower() == "utf-8-sig" and start.startswith(codecs.BOM_UTF8)
+    first_break = start.find(b"\n")
+    crlf = first_break > 0 and start[first_break - 1 : first_break] == b"\r"
+    return Layout(bom=bom, newline="\r\n" if crlf or first_break < 0 else "\n")
+
+
+def rewrite(
+    path: Path, rows: Sequence[Sequence[str]], *, encoding: str, delimiter: str, layout: Layout
+) -> None:
+    """Replace the file with ``rows`` atomically: write a temporary file beside it, then rename."""
+    if encoding.replace("_", "-").lower() == "utf-8-sig" and not layout.bom:
+        encoding = "utf-8"
+    options = {"dir": path.parent, "prefix": f".{path.name}.", "suffix": ".tmp", "delete": False}
+    with tempfile.NamedTemporaryFile("w", encoding=encoding, newline="", **options) as handle:  # type: ignore[call-overload]
+        temporary = Path(handle.name)
+        try:
+            csv.writer(handle, delimiter=delimiter, lineterminator=layout.newline).writerows(rows)
+            handle.flush()
+            os.fsync(handle.fileno())
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    try:
+        if path.exists():
+            temporary.chmod(path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _sync_directory(path.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
