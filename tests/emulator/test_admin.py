@@ -14,6 +14,8 @@ from syncd.emulator.jobs import BulkJob
 from syncd.emulator.seed import seed_order
 from syncd.emulator.server import prepare
 
+from .writing import job_body, run, upload_csv
+
 
 def _lines(admin: httpx.Client, module: str, **params: str) -> list[dict[str, Any]]:
     response = admin.get(f"records/{module}", params=params)
@@ -189,6 +191,18 @@ def test_stats_count_jobs_by_state(emulator: RunningEmulator, admin: httpx.Clien
     assert admin.get("stats").json()["jobs"] == {"read": {"COMPLETED": 1, "ADDED": 2}}
     admin.post("reset")
     assert admin.get("stats").json()["jobs"] == {}
+
+
+def test_stats_follow_a_real_bulk_write_job(
+    emulator: RunningEmulator, admin: httpx.Client, api: httpx.Client
+) -> None:
+    details = run(api, job_body(upload_csv(api, emulator, "Last_Name,Email\nBoyle,p.boyle@example.com\n")))
+    assert api.get(details["result"]["download_url"]).status_code == 200
+    stats = admin.get("stats").json()
+    assert stats["jobs"] == {"write": {"COMPLETED": 1}}
+    assert stats["uploads"] == 1
+    assert stats["downloads"]["bulk_write"]["served"] == 1
+    assert stats["products"]["crm"]["credits"]["used"] >= 500
 
 
 def test_reset_empties_the_org_but_keeps_tokens(admin: httpx.Client, api: httpx.Client) -> None:
