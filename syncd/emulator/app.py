@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from syncd.emulator import auth, bulk_read, bulk_write
+from syncd.emulator import admin, auth, bulk_read, bulk_write, metadata, rest, upsert
 from syncd.emulator.state import EmulatorState
 from syncd.emulator.wire import ZohoError, invalid_url
 
@@ -19,9 +19,13 @@ log = logging.getLogger(__name__)
 
 def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [Route("/oauth/v2/token", auth.token_endpoint, methods=["POST"])]
-    # Bulk routes first: the REST routes' /{product}/{version}/{module}/{id} would match them too.
+    routes += admin.routes()
+    routes += metadata.routes()
+    routes += upsert.routes()
+    # Bulk routes before REST: the REST routes' /{product}/{version}/{module}/{id} match widely.
     routes += bulk_read.routes()
     routes += bulk_write.routes()
+    routes += rest.routes()  # last: its /{product}/{version}/{module} matches widely
     return routes
 
 

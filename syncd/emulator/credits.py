@@ -91,3 +91,17 @@ class Concurrency:
         with self._lock:
             self._active -= 1
             self._heavy -= heavy
+
+    def enter_heavy(self) -> None:
+        """Take a heavy sub-pool slot for a call already active (one found heavy by its body)."""
+        with self._lock:
+            if self._heavy >= HEAVY_LIMIT:
+                self.refused += 1
+                raise ZohoError(
+                    "TOO_MANY_REQUESTS", "The concurrency limit of the user for the app is exceeded", 429
+                )
+            self._heavy += 1
+
+    def leave_heavy(self) -> None:
+        with self._lock:
+            self._heavy -= 1

@@ -40,8 +40,9 @@ class Faults:
         with self._lock:
             merged = {**asdict(self.settings), **changes}
             try:
-                self.settings = FaultSettings(**merged)
-                _validate(self.settings)
+                candidate = FaultSettings(**merged)
+                _validate(candidate)  # refused settings leave the current ones in force
+                self.settings = candidate
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"invalid fault settings: {exc}") from exc
             if "seed" in changes:

@@ -107,6 +107,7 @@ class RecordStore:
         self._time = clock_time
         self.lock = threading.RLock()
         self.users: list[User] = []
+        self.changes = 0  # counts inserts, updates and deletes (the state file saves when it moves)
 
     # -- lookups -------------------------------------------------------------------------------
     def module(self, product: str, name: str) -> ModuleDef | None:
@@ -219,6 +220,7 @@ class RecordStore:
             table.rows[new_id] = row
             self._index(table, new_id, row, add=True)
             self._note_picklist(table, values)
+            self.changes += 1
             return new_id
 
     def update(
@@ -237,6 +239,7 @@ class RecordStore:
                     row[table.module.index[api_name]] = value
             self._index(table, record_id, row, add=True)
             self._note_picklist(table, values)
+            self.changes += 1
 
     def delete(
         self, product: str, name: str, record_id: int, user_id: int | None, *, permanent: bool = False
@@ -260,9 +263,11 @@ class RecordStore:
                     permanent,
                 )
             )
+            self.changes += 1
             return True
 
     def clear(self) -> None:
         with self.lock:
             for key, table in list(self._tables.items()):
                 self._tables[key] = Table(table.module)
+            self.changes += 1

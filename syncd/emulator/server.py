@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 
 import httpx
 import uvicorn
 
 from syncd.emulator.app import build_app
 from syncd.emulator.jobs import JobRunner
+from syncd.emulator.persist import StateKeeper, load
 from syncd.emulator.settings import EmulatorSettings
 from syncd.emulator.state import EmulatorState
 
@@ -37,18 +40,17 @@ def prepare(settings: EmulatorSettings) -> EmulatorState:
     """A new emulator state with its job runner and seed data, not yet serving."""
     state = EmulatorState(settings)
     state.extras["jobs"] = JobRunner(state.clock)
-    _seed(state)
+    if settings.state_file is None or not load(state, settings.state_file):
+        _seed(state)
     return state
 
 
 def _seed(state: EmulatorState) -> None:
     if not state.settings.seed:
         return
-    from syncd.emulator.seed import seed_module  # the synthetic data generator
+    from syncd.emulator.seed import seed_all  # the synthetic data generator
 
-    for target, count in state.settings.seed.items():
-        product, _, module = target.rpartition(":")
-        seed_module(state, product or "crm", module, count, state.settings.random_seed)
+    seed_all(state, state.settings.seed, state.settings.random_seed)
 
 
 @dataclass
@@ -79,11 +81,14 @@ def start_emulator(settings: EmulatorSettings | None = None) -> Iterator[Running
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     runner.start()
+    keeper = StateKeeper(state, settings.state_file)
+    keeper.start()
 
     def stop() -> None:
         server.should_exit = True
         thread.join(timeout=10)
         runner.stop()
+        keeper.stop()
         sock.close()
 
     try:
@@ -94,6 +99,10 @@ def start_emulator(settings: EmulatorSettings | None = None) -> Iterator[Running
         stop()
 
 
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def serve(settings: EmulatorSettings, announce: Callable[[str], None]) -> None:
     """Serve in the foreground until SIGINT or SIGTERM (uvicorn stops cleanly on both)."""
     state = prepare(settings)
@@ -101,9 +110,15 @@ def serve(settings: EmulatorSettings, announce: Callable[[str], None]) -> None:
     runner: JobRunner = state.extras["jobs"]
     runner.base_url = _url(sock)
     runner.start()
+    keeper = StateKeeper(state, settings.state_file)
+    keeper.start()
     announce(_url(sock))
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again; without a handler
+    # that would kill the process before the state file is saved below.
+    signal.signal(signal.SIGTERM, _exit_quietly)
     try:
         asyncio.run(_server(state).serve(sockets=[sock]))
     finally:
         runner.stop()
+        keeper.stop()
         sock.close()

@@ -57,6 +57,11 @@ class UploadStore:
         with self._lock:
             return len(self._files)
 
+    def clear(self) -> None:
+        """Forget every uploaded file (the admin API's reset)."""
+        with self._lock:
+            self._files.clear()
+
 
 def uploads_of(state: EmulatorState) -> UploadStore:
     store = state.extras.setdefault("uploads", UploadStore())

@@ -35,3 +35,10 @@ def api(emulator: RunningEmulator, token: str) -> Iterator[httpx.Client]:
     """An HTTP client on the emulator carrying a valid access token."""
     with httpx.Client(base_url=emulator.url, headers={"Authorization": f"Zoho-oauthtoken {token}"}) as client:
         yield client
+
+
+@pytest.fixture
+def admin(emulator: RunningEmulator) -> Iterator[httpx.Client]:
+    """An HTTP client on the emulator's admin API (``/__emulator__/``)."""
+    with emulator.admin() as client:
+        yield client

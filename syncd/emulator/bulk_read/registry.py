@@ -53,6 +53,10 @@ class BulkReads:
             if path.stem.isdigit() and int(path.stem) not in alive:
                 path.unlink(missing_ok=True)
 
+    def clear(self) -> None:
+        """Forget page tokens, throttle windows and result files (the admin API's reset)."""
+        self.reset()
+
     def reset(self) -> None:
         self.tokens.clear()
         with self._throttle_lock:
