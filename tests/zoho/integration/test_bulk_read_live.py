@@ -17,7 +17,7 @@ def ids_of(records: list[dict[str, str]]) -> list[str]:
 
 
 def test_every_record_is_read_once_across_pages(connect: Callable[..., ZohoClient]) -> None:
-    client = connect(check_fields=False)
+    client = connect()
     pages = []
     ids: list[str] = []
     for page, result in client.bulk_read.read_pages(QUERY):
@@ -28,7 +28,7 @@ def test_every_record_is_read_once_across_pages(connect: Callable[..., ZohoClien
 
 
 def test_criteria_are_applied_by_the_server(connect: Callable[..., ZohoClient]) -> None:
-    client = connect(check_fields=False)
+    client = connect()
     everyone = list(client.bulk_read.read_all(QUERY))
     initial = everyone[0]["Last_Name"][0]
     query = BulkQuery("Contacts", fields=("Last_Name",), criteria=where("Last_Name", "starts_with", initial))
@@ -48,7 +48,7 @@ def short_tokens() -> Iterator[RunningEmulator]:
 def test_a_token_expiring_mid_job_is_replaced(
     short_tokens: RunningEmulator, connect: Callable[..., ZohoClient]
 ) -> None:
-    client = connect(url=short_tokens.url, check_fields=False)
+    client = connect(url=short_tokens.url)
     ids = ids_of(list(client.bulk_read.read_all(QUERY)))
     assert len(ids) == 120
     assert client.auth.tokens_minted >= 2  # each token lives 1 s; each job takes 1.5 s
