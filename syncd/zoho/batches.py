@@ -154,13 +154,15 @@ class BatchWriter:
                 parent.write(row)
             parts = [parent.close()]
             for child in children:
-                entry = _Entry(
-                    archive,
-                    child.module,
-                    f"{child.module}.csv",
-                    child.columns,
-                    metadata.get(child.module, {}),
-                )
+                if child.parent_ref not in columns:
+                    raise ConfigError(
+                        f"child {child.module} links to {child.parent_ref!r}, not a {module} column"
+                    )
+                # The parent link holds the parent row's reference value, written as it is.
+                child_meta = {
+                    k: v for k, v in metadata.get(child.module, {}).items() if k != child.parent_column
+                }
+                entry = _Entry(archive, child.module, f"{child.module}.csv", child.columns, child_meta)
                 for row in child.rows:
                     entry.write(row)
                 ref = list(columns).index(child.parent_ref)
