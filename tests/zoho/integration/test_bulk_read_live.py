@@ -52,3 +52,16 @@ def test_a_token_expiring_mid_job_is_replaced(
     ids = ids_of(list(client.bulk_read.read_all(QUERY)))
     assert len(ids) == 120
     assert client.auth.tokens_minted >= 2  # each token lives 1 s; each job takes 1.5 s
+
+
+def test_events_export_as_icalendar(emulator: RunningEmulator, connect: Callable[..., ZohoClient]) -> None:
+    with emulator.admin() as admin:
+        admin.post(
+            "seed", json={"module": "Events", "count": 5, "seed": 1, "product": "crm"}
+        ).raise_for_status()
+    reader = connect().bulk_read
+    job = reader.wait(reader.create_job(BulkQuery("Events", file_type="ics")))
+    with reader.download(job) as result, result.open_text() as calendar:
+        text = calendar.read()
+    assert text.startswith("BEGIN:VCALENDAR")
+    assert text.count("BEGIN:VEVENT") == 5
