@@ -1,0 +1,111 @@
+"""What both sides agreed on at the last sync, per record: canonical values, fingerprint, timestamps.
+
+The engine compares a side's fingerprint with the stored one to find changes; only changed records
+are read in full (:meth:`Records.get`) and written back (:meth:`Records.upsert`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection, RowMapping
+
+from syncd.store.batch import LOOKUP_CHUNK, chunked, driver_value, fast_upsert, lookup_pairs, one_of
+from syncd.store.models import metadata
+
+TABLE = metadata.tables["record_state"]
+COLUMNS = [
+    "pipeline",
+    "source_key",
+    "canonical_values",
+    "fingerprint",
+    "source_modified_at",
+    "crm_modified_at",
+    "synced_at",
+]
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+@dataclass(frozen=True)
+class SyncedRecord:
+    """A record as last synced. ``synced_at`` is set by the store when it is written."""
+
+    key: str
+    values: Mapping[str, Any]
+    fingerprint: str
+    source_modified_at: datetime | None = None
+    crm_modified_at: datetime | None = None
+    synced_at: datetime | None = None
+
+
+class Records:
+    def __init__(self, connection: Connection, clock: Callable[[], datetime]) -> None:
+        self._connection = connection
+        self._clock = clock
+
+    def fingerprints(self, pipeline: str, keys: Iterable[str]) -> dict[str, str]:
+        """``{key: fingerprint}`` for the keys that were synced before."""
+        wanted = ("source_key", "fingerprint")
+        return dict(lookup_pairs(self._connection, TABLE, wanted, {"pipeline": pipeline}, list(keys)))
+
+    def get(self, pipeline: str, keys: Iterable[str]) -> dict[str, SyncedRecord]:
+        """The full stored state of the keys that were synced before."""
+        found: dict[str, SyncedRecord] = {}
+        for chunk in chunked(keys, LOOKUP_CHUNK):
+            query = select(TABLE).where(
+                TABLE.c.pipeline == pipeline, one_of(self._connection, TABLE.c.source_key, chunk)
+            )
+            for row in self._connection.execute(query):
+                found[row.source_key] = _record(row._mapping)
+        return found
+
+    def upsert(self, pipeline: str, records: Iterable[SyncedRecord]) -> int:
+        """Store these records as synced now; returns how many were written."""
+        synced_at = driver_value(self._connection, TABLE, "synced_at", self._clock())
+        latest = {record.key: record for record in records}  # a key given twice: the last one wins
+        rows = [self._row(pipeline, record, synced_at) for record in latest.values()]
+        fast_upsert(self._connection, TABLE, COLUMNS, rows, key=["pipeline", "source_key"])
+        return len(rows)
+
+    def _row(self, pipeline: str, record: SyncedRecord, synced_at: Any) -> tuple[Any, ...]:
+        return (
+            pipeline,
+            record.key,
+            _encode(record.values),
+            record.fingerprint,
+            self._timestamp("source_modified_at", record.source_modified_at),
+            self._timestamp("crm_modified_at", record.crm_modified_at),
+            synced_at,
+        )
+
+    def _timestamp(self, column: str, value: datetime | None) -> Any:
+        return None if value is None else driver_value(self._connection, TABLE, column, value)
+
+    def delete(self, pipeline: str, keys: Iterable[str]) -> int:
+        deleted = 0
+        for chunk in chunked(keys, LOOKUP_CHUNK):
+            where = one_of(self._connection, TABLE.c.source_key, chunk)
+            deleted += self._connection.execute(
+                delete(TABLE).where(TABLE.c.pipeline == pipeline, where)
+            ).rowcount
+        return deleted
+
+    def count(self, pipeline: str) -> int:
+        query = select(func.count()).select_from(TABLE).where(TABLE.c.pipeline == pipeline)
+        return int(self._connection.execute(query).scalar_one())
+
+
+def _record(row: RowMapping) -> SyncedRecord:
+    return SyncedRecord(
+        key=row["source_key"],
+        values=row["canonical_values"],
+        fingerprint=row["fingerprint"],
+        source_modified_at=row["source_modified_at"],
+        crm_modified_at=row["crm_modified_at"],
+        synced_at=row["synced_at"],
+    )
