@@ -132,9 +132,7 @@ def _upsert_copy(
     connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} {conflict}")
 
 
-def _lookup_sql(
-    connection: Connection, table: Table, want: tuple[str, str], where: Mapping[str, Any]
-) -> str:
+def _lookup_sql(connection: Connection, table: Table, want: tuple[str, str], where: Mapping[str, Any]) -> str:
     placeholder = "%s" if connection.dialect.name == "postgresql" else "?"
     conditions = [f"{name} = {placeholder}" for name in where]
     # All the keys travel as one JSON array parameter.

@@ -6,15 +6,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from syncd.errors import FatalError
-from syncd.store.batch import LOOKUP_CHUNK, chunked, one_of, upsert
+from syncd.store.batch import LOOKUP_CHUNK, chunked, driver_value, fast_upsert, lookup_pairs, one_of
 from syncd.store.models import metadata
 
 TABLE = metadata.tables["id_map"]
+COLUMNS = ["pipeline", "source_key", "crm_id", "updated_at"]
 
 
 class IdMap:
@@ -24,11 +25,11 @@ class IdMap:
 
     def crm_ids(self, pipeline: str, source_keys: Iterable[str]) -> dict[str, str]:
         """``{source key: CRM id}`` for the keys that are mapped."""
-        return dict(self._lookup(pipeline, TABLE.c.source_key, TABLE.c.crm_id, source_keys))
+        return dict(self._lookup(pipeline, "source_key", "crm_id", source_keys))
 
     def source_keys(self, pipeline: str, crm_ids: Iterable[str]) -> dict[str, str]:
         """``{CRM id: source key}`` for the CRM ids that are mapped."""
-        return dict(self._lookup(pipeline, TABLE.c.crm_id, TABLE.c.source_key, crm_ids))
+        return dict(self._lookup(pipeline, "crm_id", "source_key", crm_ids))
 
     def upsert(self, pipeline: str, mapping: Mapping[str, str]) -> None:
         """Map each source key to its CRM id, replacing an older mapping of the same key.
@@ -36,20 +37,11 @@ class IdMap:
         A CRM id already mapped to a different key is refused (:class:`FatalError` naming the pairs):
         two source records would otherwise write to the same CRM record.
         """
-        now = self._clock()
-        rows = [
-            {"pipeline": pipeline, "source_key": k, "crm_id": v, "updated_at": now}
-            for k, v in mapping.items()
-        ]
+        now = driver_value(self._connection, TABLE, "updated_at", self._clock())
+        rows = [(pipeline, key, crm_id, now) for key, crm_id in mapping.items()]
         try:
             with self._connection.begin_nested():
-                upsert(
-                    self._connection,
-                    TABLE,
-                    rows,
-                    key=["pipeline", "source_key"],
-                    update=["crm_id", "updated_at"],
-                )
+                fast_upsert(self._connection, TABLE, COLUMNS, rows, key=["pipeline", "source_key"])
         except IntegrityError:
             raise self._clash(pipeline, mapping) from None
 
@@ -65,14 +57,8 @@ class IdMap:
         query = select(func.count()).select_from(TABLE).where(TABLE.c.pipeline == pipeline)
         return int(self._connection.execute(query).scalar_one())
 
-    def _lookup(
-        self, pipeline: str, by: ColumnElement[str], want: ColumnElement[str], values: Iterable[str]
-    ) -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
-        for chunk in chunked(values, LOOKUP_CHUNK):
-            query = select(by, want).where(TABLE.c.pipeline == pipeline, one_of(self._connection, by, chunk))
-            found.extend((row[0], row[1]) for row in self._connection.execute(query))
-        return found
+    def _lookup(self, pipeline: str, by: str, want: str, values: Iterable[str]) -> list[tuple[str, str]]:
+        return lookup_pairs(self._connection, TABLE, (by, want), {"pipeline": pipeline}, list(values))
 
     def _clash(self, pipeline: str, mapping: Mapping[str, str]) -> FatalError:
         given = Counter(mapping.values())

@@ -1,5 +1,7 @@
-"""Initial schema: checkpoints, id map, record state, journal, credits, rejects, conflicts, runs,
-leases and the token cache.
+"""Initial schema: every table of the state store.
+
+Checkpoints, ID map, record state, journal, credit accounts and ledger, rejects, conflicts, runs,
+leases and the OAuth token cache.
 
 Revision ID: 0001
 Revises:
