@@ -135,7 +135,7 @@ class Credits:
             )
             .group_by(LEDGER.c.status)
         )
-        sums = {status: int(total) for status, total in connection.execute(query).tuples()}
+        sums = {status: int(total) for status, total in connection.execute(query)}
         return CreditUsage(org=org, spent=sums.get(Status.SPENT, 0), reserved=sums.get(Status.RESERVED, 0))
 
     def _add(self, connection: Connection, org: str, status: Status, amount: int, purpose: str) -> int:
