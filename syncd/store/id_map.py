@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from syncd.errors import FatalError
-from syncd.store.batch import LOOKUP_CHUNK, chunked, driver_value, fast_upsert, lookup_pairs, one_of
+from syncd.store.batch import LOOKUP_CHUNK, chunked, one_of
+from syncd.store.bulk import driver_value, fast_upsert, lookup_pairs
 from syncd.store.models import metadata
 
 TABLE = metadata.tables["id_map"]
@@ -42,7 +43,7 @@ class IdMap:
         try:
             with self._connection.begin_nested():
                 fast_upsert(self._connection, TABLE, COLUMNS, rows, key=["pipeline", "source_key"])
-        except IntegrityError:
+        except (IntegrityError, self._connection.dialect.loaded_dbapi.IntegrityError):
             raise self._clash(pipeline, mapping) from None
 
     def delete(self, pipeline: str, source_keys: Iterable[str]) -> int:

@@ -79,7 +79,6 @@ class RecordStateRow(Base):
     source_modified_at: Mapped[datetime | None]
     crm_modified_at: Mapped[datetime | None]
     synced_at: Mapped[datetime]
-    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class JournalEntryRow(Base):

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection, RowMapping
 
-from syncd.store.batch import LOOKUP_CHUNK, chunked, driver_value, fast_upsert, lookup_pairs, one_of
+from syncd.store.batch import LOOKUP_CHUNK, chunked, one_of
+from syncd.store.bulk import differing_keys, driver_value, fast_upsert, lookup_pairs
 from syncd.store.models import metadata
 
 TABLE = metadata.tables["record_state"]
@@ -52,6 +53,14 @@ class Records:
         """``{key: fingerprint}`` for the keys that were synced before."""
         wanted = ("source_key", "fingerprint")
         return dict(lookup_pairs(self._connection, TABLE, wanted, {"pipeline": pipeline}, list(keys)))
+
+    def changed(self, pipeline: str, fingerprints: Mapping[str, str]) -> list[str]:
+        """Keys whose fingerprint differs from the stored one, or that were never synced.
+
+        The comparison runs inside the database, so only the changed keys come back: the cheap way
+        to apply a page of fingerprints when most records are unchanged.
+        """
+        return differing_keys(self._connection, TABLE, pipeline, fingerprints)
 
     def get(self, pipeline: str, keys: Iterable[str]) -> dict[str, SyncedRecord]:
         """The full stored state of the keys that were synced before."""

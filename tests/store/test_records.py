@@ -88,3 +88,29 @@ def test_a_page_sized_batch(store: StateStore) -> None:
     assert (
         fingerprints["key-100"] == "fp-key-100-changed" and fingerprints["key-101"] == "fp-key-101-name-101"
     )
+
+
+def test_changed_names_new_and_changed_keys_only(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", [_record("same", "x"), _record("edited", "x")])
+        tx.records.upsert("leads", [_record("elsewhere", "x")])
+        page = {
+            "same": "fp-same-x",
+            "edited": "fp-edited-y",
+            "new": "fp-new-x",
+            "elsewhere": "fp-elsewhere-x",
+        }
+        assert sorted(tx.records.changed("contacts", page)) == ["edited", "elsewhere", "new"]
+        assert tx.records.changed("contacts", {}) == []
+
+
+def test_changed_over_a_page_sized_batch(store: StateStore) -> None:
+    records = [_record(f"key-{i}", "v1") for i in range(60_000)]
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", records)
+        page = {r.key: r.fingerprint for r in records} | {
+            f"key-{i}": "edited" for i in range(0, 60_000, 1000)
+        }
+        assert sorted(tx.records.changed("contacts", page)) == sorted(
+            f"key-{i}" for i in range(0, 60_000, 1000)
+        )

@@ -102,7 +102,6 @@ def upgrade() -> None:
         sa.Column("crm_modified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("pipeline", "source_key", name=op.f("pk_record_state")),
-        sqlite_with_rowid=False,
     )
     op.create_table(
         "rejects",
