@@ -86,13 +86,15 @@ class StateStore:
 
     @contextmanager
     def snapshot(self) -> Iterator[Transaction]:
-        """A read-only view: consistent reads that never wait for (or block) a writer."""
+        """A read-only view: consistent reads that never wait for a writer; writing in it is an error."""
         with self.engine.connect() as connection:
+            _read_only(connection, True)
             transaction = connection.begin()
             try:
                 yield Transaction(connection, self.clock)
             finally:
                 transaction.rollback()
+                _read_only(connection, False)
 
     def token_cache(self) -> StoreTokenCache:
         """A :class:`~syncd.zoho.tokens.TokenCache` kept in this store."""
@@ -117,3 +119,12 @@ class StateStore:
                 connection.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
             with connection.begin():
                 yield connection
+
+
+def _read_only(connection: Connection, on: bool) -> None:
+    if is_sqlite(connection):
+        # Straight to the driver: a pragma through SQLAlchemy would begin a transaction first.
+        connection.connection.driver_connection.execute(f"PRAGMA query_only = {int(on)}")  # type: ignore[union-attr]
+    elif on:
+        # A snapshot across statements; the pooled connection gets its defaults back when returned.
+        connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)

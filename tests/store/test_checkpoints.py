@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from sqlalchemy.exc import DBAPIError
+
 from syncd.store import Checkpoint, Direction, StateStore
 from tests.store.conftest import FakeClock
 
@@ -69,3 +72,15 @@ def test_a_failed_transaction_leaves_the_checkpoint_alone(store: StateStore) -> 
         pass
     with store.transaction() as tx:
         assert tx.checkpoints.get("contacts", "pull").snapshot_page == 1
+
+
+def test_a_snapshot_reads_but_never_writes(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.checkpoints.update("contacts", "pull", snapshot_page=1)
+    with pytest.raises(DBAPIError, match=r"read-?only"), store.snapshot() as tx:
+        assert tx.checkpoints.get("contacts", "pull").snapshot_page == 1
+        tx.checkpoints.update("contacts", "pull", snapshot_page=99)
+    with store.transaction() as tx:  # the connection went back to the pool writable again
+        tx.checkpoints.update("contacts", "pull", snapshot_page=2)
+    with store.snapshot() as tx:
+        assert tx.checkpoints.get("contacts", "pull").snapshot_page == 2
