@@ -9,7 +9,7 @@ one JSON parameter (no bound-parameter limit); PostgreSQL receives bulk rows by 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,10 +19,17 @@ from sqlalchemy.engine import Connection
 from syncd.store.batch import LOOKUP_CHUNK, chunked
 
 
-def driver_value(connection: Connection, table: Table, column: str, value: Any) -> Any:
-    """``value`` converted as SQLAlchemy would before handing it to the driver."""
+def driver_format(connection: Connection, table: Table, column: str) -> Callable[[Any], Any]:
+    """Converts a value of ``column`` as SQLAlchemy would before handing it to the driver."""
     processor = table.c[column].type._cached_bind_processor(connection.dialect)
-    return value if processor is None or value is None else processor(value)
+    if processor is None:
+        return _unchanged
+    convert = processor
+    return lambda value: None if value is None else convert(value)
+
+
+def _unchanged(value: Any) -> Any:
+    return value
 
 
 def lookup_pairs(

@@ -104,6 +104,8 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # A 64 MiB page cache (default 2 MiB): a 200,000-record page then fits without spilling.
+        cursor.execute("PRAGMA cache_size=-65536")
     finally:
         cursor.close()
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from syncd.errors import FatalError
 from syncd.store.batch import LOOKUP_CHUNK, chunked, one_of
-from syncd.store.bulk import driver_value, fast_upsert, lookup_pairs
+from syncd.store.bulk import driver_format, fast_upsert, lookup_pairs
 from syncd.store.models import metadata
 
 TABLE = metadata.tables["id_map"]
@@ -38,7 +38,7 @@ class IdMap:
         A CRM id already mapped to a different key is refused (:class:`FatalError` naming the pairs):
         two source records would otherwise write to the same CRM record.
         """
-        now = driver_value(self._connection, TABLE, "updated_at", self._clock())
+        now = driver_format(self._connection, TABLE, "updated_at")(self._clock())
         rows = [(pipeline, key, crm_id, now) for key, crm_id in mapping.items()]
         try:
             with self._connection.begin_nested():

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from syncd.store.batch import LOOKUP_CHUNK, chunked, one_of
-from syncd.store.bulk import differing_keys, driver_value, fast_upsert, lookup_pairs
+from syncd.store.bulk import differing_keys, driver_format, fast_upsert, lookup_pairs
 from syncd.store.models import metadata
 
 TABLE = metadata.tables["record_state"]
@@ -75,25 +75,23 @@ class Records:
 
     def upsert(self, pipeline: str, records: Iterable[SyncedRecord]) -> int:
         """Store these records as synced now; returns how many were written."""
-        synced_at = driver_value(self._connection, TABLE, "synced_at", self._clock())
+        stamp = driver_format(self._connection, TABLE, "synced_at")  # the same type for all timestamps
+        synced_at = stamp(self._clock())
         latest = {record.key: record for record in records}  # a key given twice: the last one wins
-        rows = [self._row(pipeline, record, synced_at) for record in latest.values()]
+        rows = [
+            (
+                pipeline,
+                record.key,
+                _encode(record.values),
+                record.fingerprint,
+                stamp(record.source_modified_at),
+                stamp(record.crm_modified_at),
+                synced_at,
+            )
+            for record in latest.values()
+        ]
         fast_upsert(self._connection, TABLE, COLUMNS, rows, key=["pipeline", "source_key"])
         return len(rows)
-
-    def _row(self, pipeline: str, record: SyncedRecord, synced_at: Any) -> tuple[Any, ...]:
-        return (
-            pipeline,
-            record.key,
-            _encode(record.values),
-            record.fingerprint,
-            self._timestamp("source_modified_at", record.source_modified_at),
-            self._timestamp("crm_modified_at", record.crm_modified_at),
-            synced_at,
-        )
-
-    def _timestamp(self, column: str, value: datetime | None) -> Any:
-        return None if value is None else driver_value(self._connection, TABLE, column, value)
 
     def delete(self, pipeline: str, keys: Iterable[str]) -> int:
         deleted = 0
