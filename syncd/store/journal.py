@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from syncd.errors import FatalError
+from syncd.store.checkpoints import Direction
 from syncd.store.models import metadata
 
 TABLE = metadata.tables["journal"]
@@ -73,7 +74,7 @@ class Journal:
         self,
         *,
         pipeline: str,
-        direction: str,
+        direction: Direction | str,
         operation: str,
         content_hash: str,
         row_keys: Sequence[str],
@@ -84,7 +85,7 @@ class Journal:
         now = self._clock()
         values = {
             "pipeline": pipeline,
-            "direction": direction,
+            "direction": Direction(direction).value,
             "operation": operation,
             "step": Step.PREPARED.value,
             "content_hash": content_hash,

@@ -115,3 +115,15 @@ def test_a_batch_belongs_to_its_run(store: StateStore) -> None:
             run_id=run.id,
         )
     assert entry.run_id == run.id
+
+
+def test_an_unknown_direction_is_refused(store: StateStore) -> None:
+    with store.transaction() as tx, pytest.raises(ValueError, match="'sideways' is not a valid Direction"):
+        tx.journal.create(
+            pipeline="contacts",
+            direction="sideways",
+            operation="bulk_write",
+            content_hash="h",
+            row_keys=[],
+            credits_planned=0,
+        )
