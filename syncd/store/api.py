@@ -13,11 +13,13 @@
 Everything that must be atomic with the data it describes goes through :meth:`StateStore.transaction`:
 checkpoints, ID map, record state, journal, rejects, conflicts, runs. Credits and leases are shared
 between processes; each of their calls is its own short locked transaction, so a lock is never held
-across a long piece of work. Every method returns plain frozen dataclasses, never ORM objects.
+across a long piece of work (and calling them inside ``transaction()`` is an error, not a deadlock).
+Every method returns plain frozen dataclasses, never ORM objects.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -61,6 +63,7 @@ class StateStore:
     def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
         self.engine = engine
         self.clock = clock
+        self._writing = threading.local()
         self.credits = Credits(self._locked, clock)
         self.leases = Leases(self._locked, clock)
 
@@ -114,11 +117,21 @@ class StateStore:
     @contextmanager
     def _locked(self) -> Iterator[Connection]:
         """A write transaction: ``BEGIN IMMEDIATE`` on SQLite (the write lock up front)."""
-        with self.engine.connect() as connection:
-            if is_sqlite(connection):
-                connection.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
-            with connection.begin():
-                yield connection
+        if getattr(self._writing, "active", False):
+            # On SQLite the inner transaction would wait for the outer one's lock until it times out.
+            raise RuntimeError(
+                "a write transaction is already open in this thread: finish it before reserving "
+                "credits, taking leases or caching tokens"
+            )
+        self._writing.active = True
+        try:
+            with self.engine.connect() as connection:
+                if is_sqlite(connection):
+                    connection.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
+                with connection.begin():
+                    yield connection
+        finally:
+            self._writing.active = False
 
 
 def _read_only(connection: Connection, on: bool) -> None:

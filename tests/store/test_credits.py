@@ -87,3 +87,9 @@ def test_correction_never_lowers_the_ledger(store: StateStore) -> None:
 def test_a_negative_reservation_is_refused(store: StateStore) -> None:
     with pytest.raises(ValueError, match="negative"):
         store.credits.reserve("org1", -5, "x", limit=LIMIT)
+
+
+def test_reserving_inside_a_transaction_is_an_error_not_a_deadlock(store: StateStore) -> None:
+    with store.transaction(), pytest.raises(RuntimeError, match="already open in this thread"):
+        store.credits.reserve("org1", 1, "x", limit=LIMIT)
+    assert store.credits.reserve("org1", 1, "x", limit=LIMIT) is not None  # and the store still works
