@@ -1,0 +1,118 @@
+"""What both sides agreed on at the last sync, per record: canonical values, fingerprint, timestamps.
+
+The engine compares a side's fingerprint with the stored one to find changes; only changed records
+are read in full (:meth:`Records.get`) and written back (:meth:`Records.upsert`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection, RowMapping
+
+from syncd.store.batch import LOOKUP_CHUNK, chunked, one_of
+from syncd.store.bulk import differing_keys, driver_format, fast_upsert, lookup_pairs
+from syncd.store.models import metadata
+
+TABLE = metadata.tables["record_state"]
+COLUMNS = [
+    "pipeline",
+    "source_key",
+    "canonical_values",
+    "fingerprint",
+    "source_modified_at",
+    "crm_modified_at",
+    "synced_at",
+]
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+@dataclass(frozen=True)
+class SyncedRecord:
+    """A record as last synced. ``synced_at`` is set by the store when it is written."""
+
+    key: str
+    values: Mapping[str, Any]
+    fingerprint: str
+    source_modified_at: datetime | None = None
+    crm_modified_at: datetime | None = None
+    synced_at: datetime | None = None
+
+
+class Records:
+    def __init__(self, connection: Connection, clock: Callable[[], datetime]) -> None:
+        self._connection = connection
+        self._clock = clock
+
+    def fingerprints(self, pipeline: str, keys: Iterable[str]) -> dict[str, str]:
+        """``{key: fingerprint}`` for the keys that were synced before."""
+        wanted = ("source_key", "fingerprint")
+        return dict(lookup_pairs(self._connection, TABLE, wanted, {"pipeline": pipeline}, list(keys)))
+
+    def changed(self, pipeline: str, fingerprints: Mapping[str, str]) -> list[str]:
+        """Keys whose fingerprint differs from the stored one, or that were never synced.
+
+        The comparison runs inside the database, so only the changed keys come back: the cheap way
+        to apply a page of fingerprints when most records are unchanged.
+        """
+        return differing_keys(self._connection, TABLE, pipeline, fingerprints)
+
+    def get(self, pipeline: str, keys: Iterable[str]) -> dict[str, SyncedRecord]:
+        """The full stored state of the keys that were synced before."""
+        found: dict[str, SyncedRecord] = {}
+        for chunk in chunked(keys, LOOKUP_CHUNK):
+            query = select(TABLE).where(
+                TABLE.c.pipeline == pipeline, one_of(self._connection, TABLE.c.source_key, chunk)
+            )
+            for row in self._connection.execute(query):
+                found[row.source_key] = _record(row._mapping)
+        return found
+
+    def upsert(self, pipeline: str, records: Iterable[SyncedRecord]) -> int:
+        """Store these records as synced now; returns how many were written."""
+        stamp = driver_format(self._connection, TABLE, "synced_at")  # the same type for all timestamps
+        synced_at = stamp(self._clock())
+        latest = {record.key: record for record in records}  # a key given twice: the last one wins
+        rows = [
+            (
+                pipeline,
+                record.key,
+                _encode(record.values),
+                record.fingerprint,
+                stamp(record.source_modified_at),
+                stamp(record.crm_modified_at),
+                synced_at,
+            )
+            for record in latest.values()
+        ]
+        fast_upsert(self._connection, TABLE, COLUMNS, rows, key=["pipeline", "source_key"])
+        return len(rows)
+
+    def delete(self, pipeline: str, keys: Iterable[str]) -> int:
+        deleted = 0
+        for chunk in chunked(keys, LOOKUP_CHUNK):
+            where = one_of(self._connection, TABLE.c.source_key, chunk)
+            deleted += self._connection.execute(
+                delete(TABLE).where(TABLE.c.pipeline == pipeline, where)
+            ).rowcount
+        return deleted
+
+    def count(self, pipeline: str) -> int:
+        query = select(func.count()).select_from(TABLE).where(TABLE.c.pipeline == pipeline)
+        return int(self._connection.execute(query).scalar_one())
+
+
+def _record(row: RowMapping) -> SyncedRecord:
+    return SyncedRecord(
+        key=row["source_key"],
+        values=row["canonical_values"],
+        fingerprint=row["fingerprint"],
+        source_modified_at=row["source_modified_at"],
+        crm_modified_at=row["crm_modified_at"],
+        synced_at=row["synced_at"],
+    )

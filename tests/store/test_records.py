@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from syncd.store import StateStore, SyncedRecord
+from tests.store.conftest import FakeClock
+
+
+def _record(key: str, name: str, **timestamps: datetime) -> SyncedRecord:
+    values = {"Last_Name": name, "Amount": "12.50", "Tags": ["a", "b"], "Active": True}
+    return SyncedRecord(key=key, values=values, fingerprint=f"fp-{key}-{name}", **timestamps)
+
+
+def test_fingerprints_of_known_keys_only(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", [_record("a", "Ada"), _record("b", "Bob")])
+        assert tx.records.fingerprints("contacts", ["a", "b", "new"]) == {"a": "fp-a-Ada", "b": "fp-b-Bob"}
+        assert tx.records.fingerprints("leads", ["a"]) == {}
+
+
+def test_full_state_round_trips_values_and_timestamps(store: StateStore, clock: FakeClock) -> None:
+    source_time = datetime(2026, 2, 1, 9, 30, tzinfo=timezone(timedelta(hours=2)))
+    crm_time = datetime(2026, 2, 1, 8, 0, 1, 123456, tzinfo=UTC)
+    with store.transaction() as tx:
+        tx.records.upsert(
+            "contacts", [_record("a", "Ada", source_modified_at=source_time, crm_modified_at=crm_time)]
+        )
+    with store.snapshot() as tx:
+        stored = tx.records.get("contacts", ["a", "missing"])
+    assert list(stored) == ["a"]
+    record = stored["a"]
+    assert record.values == {"Last_Name": "Ada", "Amount": "12.50", "Tags": ["a", "b"], "Active": True}
+    assert record.source_modified_at == source_time and record.source_modified_at.tzinfo == UTC
+    assert record.crm_modified_at == crm_time
+    assert record.synced_at == clock.now
+
+
+def test_upsert_overwrites_changed_records(store: StateStore, clock: FakeClock) -> None:
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", [_record("a", "Ada"), _record("b", "Bob")])
+    clock.advance(timedelta(hours=1))
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", [_record("a", "Adele")])
+        stored = tx.records.get("contacts", ["a", "b"])
+    assert stored["a"].values["Last_Name"] == "Adele" and stored["a"].synced_at == clock.now
+    assert stored["b"].fingerprint == "fp-b-Bob" and stored["b"].synced_at == clock.now - timedelta(hours=1)
+
+
+def test_a_key_given_twice_in_one_batch_keeps_the_last(store: StateStore) -> None:
+    with store.transaction() as tx:
+        assert tx.records.upsert("contacts", [_record("a", "first"), _record("a", "second")]) == 1
+        assert tx.records.fingerprints("contacts", ["a"]) == {"a": "fp-a-second"}
+
+
+def test_a_naive_timestamp_is_refused(store: StateStore) -> None:
+    naive = datetime(2026, 2, 1, 9, 30)
+    with pytest.raises(ValueError, match="naive datetime"), store.transaction() as tx:
+        tx.records.upsert("contacts", [_record("a", "Ada", crm_modified_at=naive)])
+
+
+def test_text_survives_exactly(store: StateStore) -> None:
+    tricky = {"Name": "Zoë \"quoted\", 'single' \\ back\nnew line \t tab ☃", "Empty": "", "Null": None}
+    with store.transaction() as tx:
+        tx.records.upsert(
+            "contacts", [SyncedRecord(key="k'; DROP TABLE x;--", values=tricky, fingerprint="f")]
+        )
+        assert tx.records.get("contacts", ["k'; DROP TABLE x;--"])["k'; DROP TABLE x;--"].values == tricky
+
+
+def test_delete_and_count(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", [_record(str(i), "x") for i in range(10)])
+        assert tx.records.delete("contacts", ["1", "2", "nope"]) == 2
+        assert tx.records.count("contacts") == 8
+
+
+def test_a_page_sized_batch(store: StateStore) -> None:
+    records = [_record(f"key-{i}", f"name-{i}") for i in range(60_000)]
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", records)
+    changed = [_record(f"key-{i}", "changed") for i in range(0, 60_000, 100)]
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", changed)
+        fingerprints = tx.records.fingerprints("contacts", [r.key for r in records])
+    assert len(fingerprints) == 60_000
+    assert (
+        fingerprints["key-100"] == "fp-key-100-changed" and fingerprints["key-101"] == "fp-key-101-name-101"
+    )
+
+
+def test_changed_names_new_and_changed_keys_only(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", [_record("same", "x"), _record("edited", "x")])
+        tx.records.upsert("leads", [_record("elsewhere", "x")])
+        page = {
+            "same": "fp-same-x",
+            "edited": "fp-edited-y",
+            "new": "fp-new-x",
+            "elsewhere": "fp-elsewhere-x",
+        }
+        assert sorted(tx.records.changed("contacts", page)) == ["edited", "elsewhere", "new"]
+        assert tx.records.changed("contacts", {}) == []
+
+
+def test_changed_over_a_page_sized_batch(store: StateStore) -> None:
+    records = [_record(f"key-{i}", "v1") for i in range(60_000)]
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", records)
+        page = {r.key: r.fingerprint for r in records} | {
+            f"key-{i}": "edited" for i in range(0, 60_000, 1000)
+        }
+        assert sorted(tx.records.changed("contacts", page)) == sorted(
+            f"key-{i}" for i in range(0, 60_000, 1000)
+        )

@@ -1,0 +1,121 @@
+"""Migrations: they build exactly the tables the models describe, and go down and up again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+
+from syncd.errors import ConfigError
+from syncd.store import StateStore, default_database_url, schema, state_directory
+from syncd.store.database import create_store_engine
+from syncd.store.models import metadata
+
+TABLES = {
+    "checkpoints",
+    "id_map",
+    "record_state",
+    "journal",
+    "credit_accounts",
+    "credit_ledger",
+    "rejects",
+    "conflicts",
+    "runs",
+    "leases",
+    "oauth_tokens",
+}
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_store_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_empty_to_head_to_base_to_head(engine: Engine) -> None:
+    assert schema.current_revision(engine) is None and _tables(engine) == set()
+    schema.upgrade(engine)
+    assert schema.current_revision(engine) == schema.head_revision()
+    assert _tables(engine) == TABLES
+    schema.downgrade(engine, "base")
+    assert schema.current_revision(engine) is None and _tables(engine) == set()
+    schema.upgrade(engine)
+    assert _tables(engine) == TABLES
+
+
+def test_the_migrations_match_the_models(engine: Engine) -> None:
+    schema.upgrade(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_open_upgrades_an_empty_database(database_url: str) -> None:
+    with StateStore.open(database_url) as store:
+        assert schema.current_revision(store.engine) == schema.head_revision()
+
+
+def test_without_upgrade_an_outdated_database_is_an_error(database_url: str) -> None:
+    with pytest.raises(ConfigError, match=r"needs 0001; run `syncd db upgrade`"):
+        StateStore.open(database_url, upgrade=False)
+
+
+def test_a_database_from_a_newer_syncd_is_refused(engine: Engine, database_url: str) -> None:
+    schema.upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+    with pytest.raises(ConfigError, match=r"revision f00d, which this syncd does not know: .* newer syncd"):
+        StateStore.open(database_url)
+    with pytest.raises(ConfigError, match="newer syncd"):
+        schema.upgrade(engine)
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nested' / 'dir' / 'state.sqlite'}"
+    with StateStore.open(url) as store, store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert (tmp_path / "nested" / "dir" / "state.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        (
+            {"STATE_DIRECTORY": "/var/lib/syncd:/var/lib/other", "XDG_STATE_HOME": "/x"},
+            Path("/var/lib/syncd"),
+        ),
+        ({"XDG_STATE_HOME": "/home/ops/.state"}, Path("/home/ops/.state/syncd")),
+        ({}, Path.home() / ".local/state/syncd"),
+    ],
+)
+def test_the_state_directory(environ: dict[str, str], expected: Path) -> None:
+    assert state_directory(environ) == expected
+    assert default_database_url(environ) == f"sqlite:///{expected / 'syncd.sqlite'}"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://u:hunter2@db/syncd", r"unsupported state database 'mysql'.*u:\*\*\*@db"),
+        ("not a url", "not a valid URL"),
+    ],
+)
+def test_a_bad_url_is_a_clear_error_without_the_password(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as raised:
+        StateStore.open(url)
+    assert "hunter2" not in str(raised.value)
+
+
+def test_an_unwritable_state_directory_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ConfigError, match="cannot create the state directory"):
+        StateStore.open(f"sqlite:///{tmp_path / 'file' / 'sub' / 'state.sqlite'}")
