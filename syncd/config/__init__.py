@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from syncd.config.loader import default_state_url, load_config, parse_config, state_directory
+from syncd.config.loader import default_state_url, load_config, parse_config
 from syncd.config.model import (
     ConnectorConfig,
     Constant,
@@ -21,6 +21,7 @@ from syncd.config.model import (
     ZohoConfig,
 )
 from syncd.config.schedule import Cron, Interval, Schedule, parse_duration, parse_schedule
+from syncd.store.database import state_directory
 
 __all__ = [
     "ConnectorConfig",

@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from syncd.config.model import SyncdConfig
 from syncd.config.resolve import Location, Problems, resolve
 from syncd.errors import ConfigError
+from syncd.store.database import default_database_url
 
 _SECRET_KEY = re.compile(r"secret|token|password|passwd|credential|private", re.IGNORECASE)
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -63,16 +64,7 @@ def parse_config(text: str, *, source: Path, environ: Mapping[str, str] | None =
 
 def default_state_url(environ: Mapping[str, str]) -> str:
     """SQLite in the state directory: systemd's ``$STATE_DIRECTORY``, else the XDG state home."""
-    return f"sqlite:///{state_directory(environ) / 'syncd.db'}"
-
-
-def state_directory(environ: Mapping[str, str]) -> Path:
-    if environ.get("STATE_DIRECTORY"):
-        return Path(environ["STATE_DIRECTORY"].split(":")[0])
-    if environ.get("XDG_STATE_HOME"):
-        return Path(environ["XDG_STATE_HOME"]) / "syncd"
-    home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
-    return home / ".local" / "state" / "syncd"
+    return default_database_url(environ)
 
 
 def _fail_on(problems: Problems, source: Path) -> None:

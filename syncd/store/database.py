@@ -11,6 +11,7 @@ half-way when it upgrades from reading to writing. PostgreSQL takes row locks in
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ SQLITE_BUSY_TIMEOUT = 30.0
 BEGIN_MODE_OPTION = "syncd_sqlite_begin"
 
 
-def state_directory(environ: dict[str, str] | None = None) -> Path:
+def state_directory(environ: Mapping[str, str] | None = None) -> Path:
     """``$STATE_DIRECTORY`` (systemd), else ``$XDG_STATE_HOME/syncd``, else ``~/.local/state/syncd``."""
     env = os.environ if environ is None else environ
     if env.get("STATE_DIRECTORY"):
@@ -35,10 +36,11 @@ def state_directory(environ: dict[str, str] | None = None) -> Path:
         return Path(env["STATE_DIRECTORY"].split(":")[0])
     if env.get("XDG_STATE_HOME"):
         return Path(env["XDG_STATE_HOME"]) / "syncd"
-    return Path.home() / ".local" / "state" / "syncd"
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    return home / ".local" / "state" / "syncd"
 
 
-def default_database_url(environ: dict[str, str] | None = None) -> str:
+def default_database_url(environ: Mapping[str, str] | None = None) -> str:
     """The SQLite file syncd uses when no database URL is configured."""
     return f"sqlite:///{state_directory(environ) / DATABASE_FILE}"
 

@@ -60,7 +60,7 @@ def problem(tmp_path: Path, text: str, **environ: str) -> str:
 
 def test_a_minimal_file_gets_the_documented_defaults(tmp_path: Path) -> None:
     config = load(tmp_path, ZOHO + PIPELINE)
-    assert config.state.url == f"sqlite:///{tmp_path}/.local/state/syncd/syncd.db"
+    assert config.state.url == f"sqlite:///{tmp_path}/.local/state/syncd/syncd.sqlite"
     assert (config.zoho.product, config.zoho.data_centre, config.zoho.api_version) == ("crm", "us", "v8")
     assert (config.credits.daily_limit, config.credits.reserve) == (50_000, 5_000)
     pipeline = config.pipelines["contacts"]
@@ -76,8 +76,8 @@ def test_a_minimal_file_gets_the_documented_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
-        ({"STATE_DIRECTORY": "/var/lib/syncd:/var/lib/other"}, "sqlite:////var/lib/syncd/syncd.db"),
-        ({"XDG_STATE_HOME": "/home/op/.state"}, "sqlite:////home/op/.state/syncd/syncd.db"),
+        ({"STATE_DIRECTORY": "/var/lib/syncd:/var/lib/other"}, "sqlite:////var/lib/syncd/syncd.sqlite"),
+        ({"XDG_STATE_HOME": "/home/op/.state"}, "sqlite:////home/op/.state/syncd/syncd.sqlite"),
     ],
 )
 def test_the_state_store_defaults_to_the_state_directory(
@@ -287,4 +287,4 @@ def test_parse_config_reads_text_from_anywhere(tmp_path: Path) -> None:
     config = parse_config(
         "[zoho]\nemulator = true\n", source=tmp_path / "inline.toml", environ={"HOME": "/h"}
     )
-    assert config.state.url == "sqlite:////h/.local/state/syncd/syncd.db"
+    assert config.state.url == "sqlite:////h/.local/state/syncd/syncd.sqlite"
