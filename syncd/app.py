@@ -1,0 +1,124 @@
+"""Where syncd's parts meet: a configuration becomes a state store, a Zoho client and connectors.
+
+Every command that works on pipelines starts here::
+
+    with open_runtime(load_config(path)) as runtime:
+        connector = runtime.connector("shop")
+        ...
+
+With ``[zoho] emulator = true`` the bundled Zoho emulator is started on a loopback port for the
+lifetime of the runtime, its data kept in ``emulator.sqlite`` beside the state database, so the demo
+and first experiments need no Zoho account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from syncd.config import SyncdConfig
+from syncd.connector import Connector
+from syncd.errors import ConfigError
+from syncd.plugins.manager import PluginManager, get_manager
+from syncd.store import StateStore, state_directory
+from syncd.zoho import Credentials, Endpoints, ZohoClient
+
+Clock = Callable[[], datetime]
+EMULATOR_CREDENTIALS = Credentials("demo", "demo", "demo")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """The open parts of one configuration; close them by leaving :func:`open_runtime`."""
+
+    config: SyncdConfig
+    store: StateStore
+    zoho: ZohoClient
+    plugins: PluginManager
+    clock: Clock
+    work_dir: Path
+    emulator_url: str | None = None
+
+    @property
+    def org(self) -> str:
+        """The name credits are booked under: one ledger per Zoho account and product."""
+        return f"{self.config.zoho.product}:{self.zoho.endpoints.describe()}"
+
+    def connector(self, name: str) -> Connector[Any]:
+        """A new instance of the connector configured as ``[connectors.NAME]``."""
+        configured = self.config.connectors.get(name)
+        if configured is None:
+            known = ", ".join(sorted(self.config.connectors)) or "none"
+            raise ConfigError(f"no connector named {name!r} in the configuration (configured: {known})")
+        connector_class = self.plugins.connector_class(configured.type)
+        return connector_class.from_options(configured.options, name=name, clock=self.clock)
+
+
+def work_directory(config: SyncdConfig) -> Path:
+    """Where spooled downloads and prepared batches go: beside a SQLite state file, else the state dir."""
+    url = config.state.url
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///")).parent / "work"
+    return state_directory() / "work"
+
+
+def endpoints_for(config: SyncdConfig) -> Endpoints:
+    zoho = config.zoho
+    if zoho.accounts_url and not (zoho.api_url or zoho.upload_url):
+        return Endpoints.explicit(str(zoho.accounts_url), product=zoho.product, version=zoho.api_version)
+    endpoints = Endpoints.for_data_centre(zoho.data_centre, zoho.environment, zoho.product, zoho.api_version)
+    return endpoints.with_urls(
+        accounts_url=_str(zoho.accounts_url), api_url=_str(zoho.api_url), upload_url=_str(zoho.upload_url)
+    )
+
+
+def credentials_for(config: SyncdConfig) -> Credentials:
+    zoho = config.zoho
+    if zoho.client_id is None or zoho.client_secret is None or zoho.refresh_token is None:
+        raise ConfigError("[zoho] needs client_id, client_secret and refresh_token (or emulator = true)")
+    return Credentials(
+        zoho.client_id, zoho.client_secret.get_secret_value(), zoho.refresh_token.get_secret_value()
+    )
+
+
+def _str(value: object | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@contextmanager
+def _zoho_access(config: SyncdConfig, work_dir: Path) -> Iterator[tuple[Endpoints, Credentials, str | None]]:
+    if not config.zoho.emulator:
+        yield endpoints_for(config), credentials_for(config), None
+        return
+    from syncd.emulator import EmulatorSettings, start_emulator
+
+    settings = EmulatorSettings(job_seconds=0.2, state_file=work_dir.parent / "emulator.sqlite")
+    with start_emulator(settings) as emulator:
+        endpoints = Endpoints.explicit(
+            emulator.url, product=config.zoho.product, version=config.zoho.api_version
+        )
+        yield endpoints, EMULATOR_CREDENTIALS, emulator.url
+
+
+@contextmanager
+def open_runtime(config: SyncdConfig, *, clock: Clock = utc_now, upgrade: bool = True) -> Iterator[Runtime]:
+    """Open the store (migrating it), the Zoho client (starting the emulator if asked) and plugins."""
+    work_dir = work_directory(config)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        store = StateStore.open(config.state.url, clock=clock, upgrade=upgrade)
+        stack.callback(store.close)
+        endpoints, credentials, emulator_url = stack.enter_context(_zoho_access(config, work_dir))
+        zoho = ZohoClient(
+            endpoints, credentials, token_cache=store.token_cache(), work_dir=work_dir, clock=clock
+        )
+        stack.callback(zoho.close)
+        yield Runtime(config, store, zoho, get_manager(), clock, work_dir, emulator_url)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syncd.app import credentials_for, endpoints_for, open_runtime, work_directory
+from syncd.config import parse_config
+from syncd.errors import ConfigError
+
+EMULATED = """
+[state]
+url = "sqlite:///{dir}/syncd.sqlite"
+
+[zoho]
+emulator = true
+
+[connectors.shop]
+type = "csv"
+directory = "{dir}/shop"
+streams.customers = {{ key = ["id"] }}
+
+[pipelines.customers]
+connector = "shop"
+stream = "customers"
+module = "Contacts"
+find_by = "Email"
+fields = {{ Email = "email", Last_Name = "name" }}
+"""
+
+
+def test_an_emulated_runtime_talks_to_its_own_zoho(tmp_path: Path) -> None:
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "customers.csv").write_text("id,email,name\n1,a@example.com,Ada\n")
+    config = parse_config(EMULATED.format(dir=tmp_path), source=tmp_path / "syncd.toml", environ={})
+    with open_runtime(config) as runtime:
+        assert runtime.emulator_url is not None
+        assert runtime.zoho.rest.zgid()
+        assert runtime.connector("shop").stream("customers").name == "customers"
+        with pytest.raises(ConfigError, match="no connector named 'nope'"):
+            runtime.connector("nope")
+    assert work_directory(config) == tmp_path / "work"
+    assert (tmp_path / "syncd.sqlite").exists()
+
+
+def test_a_real_account_needs_credentials_and_maps_its_data_centre(tmp_path: Path) -> None:
+    text = EMULATED.format(dir=tmp_path).replace(
+        "emulator = true", 'data_centre = "eu"\nclient_id = "1000.ABC"'
+    )
+    with pytest.raises(ConfigError):
+        config = parse_config(text, source=tmp_path / "syncd.toml", environ={})
+        credentials_for(config)
+    text += "\n[zoho.x]\n" if False else ""
+    full = text.replace(
+        'client_id = "1000.ABC"', 'client_id = "1000.ABC"\nclient_secret = "s"\nrefresh_token = "r"'
+    )
+    config = parse_config(full, source=tmp_path / "syncd.toml", environ={})
+    assert endpoints_for(config).accounts_url == "https://accounts.zoho.eu"
+    assert credentials_for(config).client_id == "1000.ABC"
