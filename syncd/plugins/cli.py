@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
+from syncd.config import load_config
 from syncd.connector import Connector, StreamSpec, redacted, scrub
 from syncd.errors import ConfigError
 from syncd.plugins.manager import ConnectorInfo, PluginInfo, get_manager
@@ -122,16 +122,11 @@ def describe_stream(spec: StreamSpec) -> str:
 
 
 def connector_options(path: Path, name: str) -> dict[str, Any]:
-    """The ``[connectors.NAME]`` table of a syncd TOML file, with its ``type``."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the configuration: {exc}", file=str(path)) from None
-    tables = document.get("connectors")
-    if not isinstance(tables, Mapping) or name not in tables:
-        known = ", ".join(sorted(tables)) if isinstance(tables, Mapping) else "none"
+    """The ``[connectors.NAME]`` options of a syncd configuration, with ``${ENV}`` and ``*_file`` resolved,
+    and its ``type``."""
+    config = load_config(path)
+    configured = config.connectors.get(name)
+    if configured is None:
+        known = ", ".join(sorted(config.connectors)) or "none"
         raise ConfigError(f"{path}: no [connectors.{name}] table (configured: {known})", file=str(path))
-    options = dict(tables[name])
-    if not isinstance(options.get("type"), str):
-        raise ConfigError(f'{path}: [connectors.{name}] needs `type = "..."` (csv, sql, ...)', key="type")
-    return options
+    return {**configured.options, "type": configured.type}

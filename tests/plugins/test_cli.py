@@ -14,6 +14,9 @@ def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "syncd.toml"
     path.write_text(
         f"""
+[zoho]
+emulator = true
+
 [connectors.files]
 type = "csv"
 directory = "{tmp_path}"
@@ -76,9 +79,26 @@ def test_an_unknown_connector_name_is_a_config_error(
     assert "no [connectors.shop] table (configured: crm_db, files)" in capsys.readouterr().err
 
 
+def test_check_reads_the_config_as_syncd_does(
+    config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = config_file.read_text(encoding="utf-8")
+    text = text.replace(f'directory = "{config_file.parent}"', 'directory = "${SHOP_DIR}"', 1)
+    assert "${SHOP_DIR}" in text
+    config_file.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("SHOP_DIR", str(config_file.parent))
+    assert main(["connectors", "check", "files", "--config", str(config_file)]) == 0
+    assert "stream tags" in capsys.readouterr().out
+    config_file.write_text("[connectors.files]\n", encoding="utf-8")
+    assert main(["connectors", "check", "files", "--config", str(config_file)]) == 2
+    assert "zoho: is required" in capsys.readouterr().err
+
+
 def test_bad_options_name_the_connector_and_key(
     config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config_file.write_text('[connectors.files]\ntype = "csv"\ndirectory = "/tmp"\n', encoding="utf-8")
+    config_file.write_text(
+        '[zoho]\nemulator = true\n[connectors.files]\ntype = "csv"\ndirectory = "/tmp"\n', encoding="utf-8"
+    )
     assert main(["connectors", "check", "files", "--config", str(config_file)]) == 2
     assert "connector 'files': invalid configuration: streams: Field required" in capsys.readouterr().err
