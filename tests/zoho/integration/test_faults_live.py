@@ -110,3 +110,32 @@ def test_throttling_and_its_cause_reach_the_caller(
     faults(emulator, throttle_next=1)
     client.rest.org()
     assert seen and seen[0].throttled and seen[0].cause
+
+
+def test_a_write_job_ending_in_failure_raises(
+    emulator: RunningEmulator, connect: Callable[..., ZohoClient]
+) -> None:
+    writer = connect().bulk_write
+    rows = [{"Email": "fail@example.com", "Last_Name": "Faulty"}]
+    (batch,) = writer.prepare(
+        "Contacts", rows, columns=["Email", "Last_Name"], key=lambda row: row["Email"]
+    ).batches
+    faults(emulator, fail_next_jobs=1)
+    job_id = writer.create_job(batch, writer.upload(batch), operation="upsert", find_by="Email")
+    with pytest.raises(JobFailedError):
+        writer.wait(job_id)
+
+
+def test_a_write_result_survives_throttling_and_a_cut_download(
+    emulator: RunningEmulator, connect: Callable[..., ZohoClient]
+) -> None:
+    client = connect()
+    writer = client.bulk_write
+    rows = [{"Email": "cut@example.com", "Last_Name": "Cut"}]
+    (batch,) = writer.prepare(
+        "Contacts", rows, columns=["Email", "Last_Name"], key=lambda row: row["Email"]
+    ).batches
+    job = writer.wait(writer.create_job(batch, writer.upload(batch), operation="upsert", find_by="Email"))
+    faults(emulator, throttle_next=1, cut_next_downloads=1)
+    (outcome,) = writer.fetch_result(job, batch)
+    assert (outcome.key, outcome.status) == ("cut@example.com", "ADDED")
