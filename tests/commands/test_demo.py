@@ -6,6 +6,9 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
+from syncd.cli import main
 from syncd.config import load_config
 
 CONFIG = Path(__file__).parents[2] / "config"
@@ -33,3 +36,31 @@ def test_the_demo_data_overlaps_adds_conflicts_and_holds_one_bad_row() -> None:
     assert [c["email"] for c in customers if "@" not in c["email"] or c["email"].endswith("@")] == [
         "maria.garcia@"
     ]
+
+
+def test_the_demo_emulator_starts_with_the_seeded_crm_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo's paths are relative to where syncd runs
+    out = tmp_path / "contacts.csv"
+    for _ in range(2):  # the second start keeps the emulator's state instead of seeding again
+        code = main(
+            [
+                "export",
+                "Contacts",
+                "--fields",
+                "Email,Phone",
+                "-o",
+                str(out),
+                "--config",
+                str(CONFIG / "demo.toml"),
+            ]
+        )
+        assert code == 0, capsys.readouterr().err
+        with out.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == 20
+        assert {"grace.hopper@globex.example": "+442079460002"}.items() <= {
+            r["Email"]: r["Phone"] for r in rows
+        }.items()
+    assert (tmp_path / "var" / "demo" / "emulator.sqlite").exists()
