@@ -8,17 +8,22 @@ Every command that works on pipelines starts here::
 
 With ``[zoho] emulator = true`` the bundled Zoho emulator is started on a loopback port for the
 lifetime of the runtime, its data kept in ``emulator.sqlite`` beside the state database, so the demo
-and first experiments need no Zoho account.
+and first experiments need no Zoho account. ``[zoho] emulator_seed`` names a JSON file of records
+(``{"Accounts": [{...}], "Contacts": [...]}`` in the REST API's JSON form) loaded into the emulator
+when it starts without a state file, i.e. the first time.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from syncd.config import SyncdConfig
 from syncd.connector import Connector
@@ -50,7 +55,7 @@ class Runtime:
     @property
     def org(self) -> str:
         """The name credits are booked under: one ledger per Zoho account and product."""
-        return f"{self.config.zoho.product}:{self.zoho.endpoints.describe()}"
+        return org_name(self.config)
 
     def connector(self, name: str) -> Connector[Any]:
         """A new instance of the connector configured as ``[connectors.NAME]``."""
@@ -60,6 +65,13 @@ class Runtime:
             raise ConfigError(f"no connector named {name!r} in the configuration (configured: {known})")
         connector_class = self.plugins.connector_class(configured.type)
         return connector_class.from_options(configured.options, name=name, clock=self.clock)
+
+
+def org_name(config: SyncdConfig) -> str:
+    """The credit ledger's name for the configured Zoho account (stable across emulator restarts)."""
+    if config.zoho.emulator:
+        return f"{config.zoho.product}:embedded emulator"
+    return f"{config.zoho.product}:{endpoints_for(config).describe()}"
 
 
 def work_directory(config: SyncdConfig) -> Path:
@@ -100,17 +112,51 @@ def _zoho_access(config: SyncdConfig, work_dir: Path) -> Iterator[tuple[Endpoint
         return
     from syncd.emulator import EmulatorSettings, start_emulator
 
-    settings = EmulatorSettings(job_seconds=0.2, state_file=work_dir.parent / "emulator.sqlite")
+    state_file = work_dir.parent / "emulator.sqlite"
+    fresh = not state_file.exists()
+    settings = EmulatorSettings(job_seconds=0.2, state_file=state_file)
     with start_emulator(settings) as emulator:
+        if fresh and config.zoho.emulator_seed is not None:
+            load_emulator_seed(emulator.url, config.zoho.emulator_seed, product=config.zoho.product)
         endpoints = Endpoints.explicit(
             emulator.url, product=config.zoho.product, version=config.zoho.api_version
         )
         yield endpoints, EMULATOR_CREDENTIALS, emulator.url
 
 
+def load_emulator_seed(url: str, path: Path, *, product: str = "crm") -> dict[str, int]:
+    """Load a seed file's records into a running emulator through its admin API; counts per module."""
+    try:
+        seed = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"[zoho] emulator_seed: cannot read {path}: {error}") from None
+    if not isinstance(seed, dict) or not all(isinstance(rows, list) for rows in seed.values()):
+        raise ConfigError(f'[zoho] emulator_seed: {path} must hold {{"Module": [{{...}}, ...], ...}}')
+    loaded: dict[str, int] = {}
+    with httpx.Client(base_url=url, timeout=30) as admin:
+        for module, records in seed.items():
+            answer = admin.post(
+                f"/__emulator__/records/{module}", params={"product": product}, json={"records": records}
+            )
+            if answer.status_code != 200:
+                reason = answer.json().get("error", answer.text)
+                raise ConfigError(f"[zoho] emulator_seed: {path}: {module}: {reason}")
+            loaded[module] = len(records)
+    return loaded
+
+
 @contextmanager
-def open_runtime(config: SyncdConfig, *, clock: Clock = utc_now, upgrade: bool = True) -> Iterator[Runtime]:
-    """Open the store (migrating it), the Zoho client (starting the emulator if asked) and plugins."""
+def open_runtime(
+    config: SyncdConfig,
+    *,
+    clock: Clock = utc_now,
+    upgrade: bool = True,
+    transport: httpx.BaseTransport | None = None,
+) -> Iterator[Runtime]:
+    """Open the store (migrating it), the Zoho client (starting the emulator if asked) and plugins.
+
+    ``transport`` carries the client's HTTP (e.g. to count calls, as ``syncd export`` does).
+    """
     work_dir = work_directory(config)
     work_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
@@ -118,7 +164,12 @@ def open_runtime(config: SyncdConfig, *, clock: Clock = utc_now, upgrade: bool =
         stack.callback(store.close)
         endpoints, credentials, emulator_url = stack.enter_context(_zoho_access(config, work_dir))
         zoho = ZohoClient(
-            endpoints, credentials, token_cache=store.token_cache(), work_dir=work_dir, clock=clock
+            endpoints,
+            credentials,
+            token_cache=store.token_cache(),
+            work_dir=work_dir,
+            clock=clock,
+            transport=transport,
         )
         stack.callback(zoho.close)
         yield Runtime(config, store, zoho, get_manager(), clock, work_dir, emulator_url)

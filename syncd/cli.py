@@ -67,7 +67,9 @@ class LazyGroup(click.Group):
         module_name, _, attribute = target.partition(":")
         if not _module_exists(module_name):
             return None
-        command = getattr(importlib.import_module(module_name), attribute)
+        command = getattr(importlib.import_module(module_name), attribute, None)
+        if command is None:  # a command group that shares its module with one not written yet
+            return None
         if not isinstance(command, click.Command):  # pragma: no cover - a programming error
             raise TypeError(f"{target} is not a click command")
         return command

@@ -59,7 +59,16 @@ def parse_config(text: str, *, source: Path, environ: Mapping[str, str] | None =
     else:
         problems = config.problems()
     _fail_on(problems, source)
-    return config
+    return _anchored(config, source.parent)
+
+
+def _anchored(config: SyncdConfig, directory: Path) -> SyncdConfig:
+    """Relative paths in the model are relative to the configuration file."""
+    seed = config.zoho.emulator_seed
+    if seed is None or seed.is_absolute():
+        return config
+    zoho = config.zoho.model_copy(update={"emulator_seed": directory / seed})
+    return config.model_copy(update={"zoho": zoho})
 
 
 def default_state_url(environ: Mapping[str, str]) -> str:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -59,8 +60,14 @@ class ZohoConfig(_Section):
     client_secret: SecretStr | None = None
     refresh_token: SecretStr | None = None
     emulator: bool = False
+    emulator_seed: Path | None = None  # relative to the configuration file
 
     def problems(self) -> Problems:
+        if self.emulator_seed is not None and not self.emulator:
+            return [(("zoho", "emulator_seed"), "seeds the embedded emulator: set emulator = true too")]
+        return self._access_problems()
+
+    def _access_problems(self) -> Problems:
         if self.emulator:
             urls = [name for name in ("accounts_url", "api_url", "upload_url") if getattr(self, name)]
             return [

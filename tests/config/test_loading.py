@@ -288,3 +288,15 @@ def test_parse_config_reads_text_from_anywhere(tmp_path: Path) -> None:
         "[zoho]\nemulator = true\n", source=tmp_path / "inline.toml", environ={"HOME": "/h"}
     )
     assert config.state.url == "sqlite:////h/.local/state/syncd/syncd.sqlite"
+
+
+def test_the_emulator_seed_is_relative_to_the_configuration_file(tmp_path: Path) -> None:
+    config = load(tmp_path, '[zoho]\nemulator = true\nemulator_seed = "demo/crm.json"\n')
+    assert config.zoho.emulator_seed == tmp_path / "demo" / "crm.json"
+    absolute = load(tmp_path, '[zoho]\nemulator = true\nemulator_seed = "/srv/seed.json"\n')
+    assert absolute.zoho.emulator_seed == Path("/srv/seed.json")
+
+
+def test_an_emulator_seed_without_the_emulator_is_refused(tmp_path: Path) -> None:
+    message = problem(tmp_path, ZOHO + 'emulator_seed = "crm.json"\n')
+    assert "zoho.emulator_seed: seeds the embedded emulator: set emulator = true too" in message
