@@ -57,7 +57,7 @@ class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        available = [n for n, target in COMMANDS.items() if _module_exists(target.partition(":")[0])]
+        available = [name for name in COMMANDS if self.get_command(ctx, name) is not None]
         return sorted({*super().list_commands(ctx), *available, *_plugin_commands()})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -68,7 +68,7 @@ class LazyGroup(click.Group):
         if not _module_exists(module_name):
             return None
         command = getattr(importlib.import_module(module_name), attribute, None)
-        if command is None:  # a command group that shares its module with one not written yet
+        if command is None:  # a module that does not offer this command (yet)
             return None
         if not isinstance(command, click.Command):  # pragma: no cover - a programming error
             raise TypeError(f"{target} is not a click command")
