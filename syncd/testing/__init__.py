@@ -1,7 +1,8 @@
 """Test helpers for connector authors: the conformance suite and public pytest fixtures.
 
-Installed with syncd as a pytest plugin, so the fixtures ``syncd_clock`` and ``syncd_plugins`` are
-available in any test session; subclass :class:`ConnectorContract` to run the conformance suite.
+Installed with syncd as a pytest plugin, so the fixtures ``syncd_clock``, ``syncd_plugins``,
+``syncd_store``, ``syncd_emulator`` and ``syncd_emulator_settings`` are available in any test
+session; subclass :class:`ConnectorContract` to run the conformance suite.
 """
 
 from __future__ import annotations

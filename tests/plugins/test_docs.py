@@ -15,6 +15,7 @@ import pytest
 from cookiecutter.main import cookiecutter
 
 from syncd.plugins import hookspecs
+from syncd.testing import plugin as fixtures
 from syncd.plugins.manager import PluginManager
 from syncd.testing import ConnectorContract
 
@@ -24,6 +25,8 @@ EXAMPLE = DOCS / "examples" / "syncd-shop"
 HOOKS = sorted(
     name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(_, "syncd_spec")
 )
+
+FIXTURES = sorted(name for name in vars(fixtures) if name.startswith("syncd_"))
 
 
 def test_there_are_hooks() -> None:
@@ -40,6 +43,16 @@ def test_every_hook_is_documented_with_its_signature(hook: str) -> None:
 def test_every_hook_has_a_test(hook: str) -> None:
     tests = (Path(__file__).parent / "test_manager.py").read_text(encoding="utf-8")
     assert f"def test_hook_{hook}(" in tests
+
+
+def test_there_are_public_fixtures() -> None:
+    assert "syncd_store" in FIXTURES and "syncd_emulator" in FIXTURES
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_every_public_fixture_is_documented(fixture: str) -> None:
+    assert f"`{fixture}`" in (DOCS / "connectors.md").read_text(encoding="utf-8")
+    assert f"``{fixture}``" in (inspect.getdoc(fixtures) or "")
 
 
 def test_the_walkthrough_shows_the_example_files_as_they_are() -> None:
