@@ -15,9 +15,9 @@ import pytest
 from cookiecutter.main import cookiecutter
 
 from syncd.plugins import hookspecs
-from syncd.testing import plugin as fixtures
 from syncd.plugins.manager import PluginManager
 from syncd.testing import ConnectorContract
+from syncd.testing import plugin as fixtures
 
 ROOT = Path(__file__).parents[2]
 DOCS = ROOT / "docs"
