@@ -33,7 +33,7 @@ class World:
         self.config_path = root / "syncd.toml"
         self.write_config()
 
-    def write_config(self, **pipeline: str) -> None:
+    def write_config(self, credits: str = "", **pipeline: str) -> None:
         extra = "".join(f'{name} = "{value}"\n' for name, value in pipeline.items())
         self.config_path.write_text(
             f"""
@@ -46,6 +46,8 @@ upload_url = "{self.emulator.url}"
 client_id = "demo"
 client_secret = "demo"
 refresh_token = "demo"
+[credits]
+{credits}
 [connectors.shop]
 type = "csv"
 directory = "{self.folder}"

@@ -101,3 +101,31 @@ def test_plan_writes_nothing(world: World, sync_once: RunOnce) -> None:
     assert world.crm_records() == []
     spent = world.stats()["products"]["crm"]["credits"]["spent_total"] - before
     assert spent < 50 + 10  # a bulk read and metadata calls, no write
+
+
+def test_work_that_does_not_fit_the_budget_is_deferred_and_resumed(world: World, sync_once: RunOnce) -> None:
+    world.write_config(credits="daily_limit = 100\nreserve = 50")  # the bulk read takes the 50 left
+    world.write_csv("ada@example.com,Lovelace,Ada,")
+
+    starved = sync_once()
+
+    assert starved.push.created == 0 and starved.deferred and world.crm_records() == []
+    world.write_config(credits="daily_limit = 50000\nreserve = 5000")
+    assert sync_once().push.created == 1
+    assert [r["Email"] for r in world.crm_records()] == ["ada@example.com"]
+
+
+def test_a_field_changed_on_both_sides_is_held_under_manual(world: World, sync_once: RunOnce) -> None:
+    world.write_config(conflict_policy="manual")
+    world.write_csv("ada@example.com,Lovelace,Ada,")
+    sync_once()
+    (ada,) = world.crm_records()
+    world.admin("PATCH", f"records/Contacts/{ada['id']}", json={"First_Name": "Augusta"})
+    world.write_csv("ada@example.com,Lovelace,Countess,")
+
+    report = sync_once()
+
+    assert report.push.conflicts == 1 and report.push.updated == 0 and report.pull.updated == 0
+    with world.runtime() as runtime, runtime.store.snapshot() as tx:
+        (held,) = tx.conflicts.find("contacts")
+    assert (held.crm["First_Name"], held.source["First_Name"]) == ("Augusta", "Countess")
