@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from syncd.app import open_runtime, org_name, utc_now
 from syncd.config import SyncdConfig, load_config
 from syncd.engine import review
+from syncd.engine.cli_run import plan, sync  # noqa: F401  (the commands `syncd.cli` loads by name)
 from syncd.engine.console import (
     conflicts_table,
     console,

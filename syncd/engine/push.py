@@ -1,0 +1,135 @@
+"""Reading the source side of a run: ``connector.read(cursor)``, field mapping and validation.
+
+Every row is mapped into CRM fields and checked against the module's field types before anything is
+uploaded: a bad row becomes a reject with its reason and costs no credits; good rows go on to the
+diff. The connector's own rejects are filed the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from syncd.connector import Connector, Cursor, Record, Rejected, Tombstone
+from syncd.connector.checked import checked_read
+from syncd.engine.canonical import Canonical, CanonicalError
+from syncd.engine.mapping import FieldMapping, source_key
+from syncd.engine.validate import validate_row
+from syncd.store import StateStore
+from syncd.store.rejects import NewReject
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class SourceRead:
+    values: dict[str, dict[str, Canonical]] = field(default_factory=dict)  # key -> CRM field -> canonical
+    raw: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> CRM field -> value to write
+    modified: dict[str, datetime | None] = field(default_factory=dict)
+    tombstones: set[str] = field(default_factory=set)
+    rejects: list[NewReject] = field(default_factory=list)
+    cursor: Cursor | None = None
+    rows: int = 0
+
+
+def parse_cursor(text: str | None) -> Cursor | None:
+    return None if not text else Cursor.from_json(json.loads(text))
+
+
+def dump_cursor(cursor: Cursor | None) -> str | None:
+    return None if cursor is None else json.dumps(cursor.to_json(), sort_keys=True)
+
+
+def read_source(
+    connector: Connector[Any],
+    mapping: FieldMapping,
+    store: StateStore,
+    cursor: Cursor | None,
+    progress: Progress | None = None,
+) -> SourceRead:
+    pipeline = mapping.pipeline
+    spec = mapping.stream
+    records: dict[str, Record] = {}
+    read = SourceRead(cursor=cursor)
+    for item in checked_read(connector, pipeline.stream, cursor):
+        if isinstance(item, Record):
+            records[source_key(spec, item.values)] = item
+            read.rows += 1
+            if progress and read.rows % 500 == 0:
+                progress("rows", 500)
+        elif isinstance(item, Tombstone):
+            read.tombstones.add(source_key(spec, item.key))
+        elif isinstance(item, Rejected):
+            read.rejects.append(_connector_reject(item))
+        else:
+            read.cursor = item
+    lookups = _lookups(store, mapping, records)
+    known = _known_keys(store, mapping, records)
+    for key, record in records.items():
+        _map_one(read, mapping, key, record, lookups, insert=key not in known)
+    return read
+
+
+def _map_one(
+    read: SourceRead,
+    mapping: FieldMapping,
+    key: str,
+    record: Record,
+    lookups: Mapping[str, Mapping[str, str]],
+    *,
+    insert: bool,
+) -> None:
+    row = mapping.to_crm(record.values, lookups)
+    sent = {name: value for name, value in row.items() if value is not None or not insert}
+    problems = validate_row(sent, mapping.metas, insert=insert)
+    try:
+        values = mapping.canonical(row) if not problems else {}
+    except CanonicalError as error:  # validation reads values the same way; kept as a safety net
+        problems = ()
+        read.rejects.append(NewReject(key, "push", f"{error.problem}", retryable=False, row=_jsonable(row)))
+        return
+    if problems:
+        message = "; ".join(str(problem) for problem in problems)
+        codes = tuple(dict.fromkeys(problem.code for problem in problems))
+        read.rejects.append(NewReject(key, "push", message, False, codes, _jsonable(row)))
+        return
+    read.values[key] = values
+    read.raw[key] = row
+    cursor_field = mapping.stream.cursor_field
+    stamp = record.values.get(cursor_field) if cursor_field else None
+    read.modified[key] = stamp if isinstance(stamp, datetime) else None
+
+
+def _lookups(
+    store: StateStore, mapping: FieldMapping, records: Mapping[str, Record]
+) -> dict[str, dict[str, str]]:
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for record in records.values():
+        for other, key in mapping.lookup_keys(record.values).items():
+            wanted[other].add(key)
+    if not wanted:
+        return {}
+    with store.snapshot() as tx:
+        return {other: tx.id_map.crm_ids(other, sorted(keys)) for other, keys in wanted.items()}
+
+
+def _known_keys(store: StateStore, mapping: FieldMapping, records: Mapping[str, Record]) -> set[str]:
+    with store.snapshot() as tx:
+        return set(tx.id_map.crm_ids(mapping.name, list(records)))
+
+
+def _connector_reject(item: Rejected) -> NewReject:
+    key = "|".join(str(value) for value in item.key.values()) if item.key else (item.location or "?")
+    where = f" at {item.location}" if item.location else ""
+    return NewReject(key, "push", f"the connector could not read the row{where}: {item.reason}", False)
+
+
+def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: value if isinstance(value, str | int | float | bool) or value is None else str(value)
+        for name, value in row.items()
+    }
