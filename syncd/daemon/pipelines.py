@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from syncd.app import Runtime, open_runtime, utc_now
 from syncd.config import SyncdConfig, load_config
+from syncd.connector import Connector
 from syncd.daemon.callbacks import CALLBACK_PREFIX, JobHint
 from syncd.daemon.leases import LeaseKeeper
 from syncd.daemon.logs import register_secrets_in
@@ -252,7 +253,7 @@ def check_plugins(runtime: Runtime) -> None:
 
 
 def check_connectors(runtime: Runtime, config: SyncdConfig) -> None:
-    """Build (and close) each connector a pipeline uses, so its options are checked now."""
+    """Build, check and close each connector a pipeline uses, so its configuration is checked now."""
     used = {pipeline.connector for pipeline in config.pipelines.values()}
     for name in sorted(used):
         configured = config.connectors[name]
@@ -261,7 +262,20 @@ def check_connectors(runtime: Runtime, config: SyncdConfig) -> None:
             connector = connector_class.from_options(configured.options, name=name, clock=runtime.clock)
         except (ConfigError, PluginError) as exc:
             raise ConfigError(f"connectors.{name}: {exc}") from None
-        connector.close()
+        try:
+            _check(name, connector)
+        finally:
+            connector.close()
+
+
+def _check(name: str, connector: Connector[Any]) -> None:
+    """The connector's own check: a configuration error stops the start; an outage only warns."""
+    try:
+        connector.check()
+    except (ConfigError, PluginError) as exc:
+        raise ConfigError(f"connectors.{name}: {exc}") from None
+    except Exception as exc:
+        log.warning("connector %s cannot be checked now (its pipelines will retry): %s", name, exc)
 
 
 def _safe_url(url: str) -> str:
