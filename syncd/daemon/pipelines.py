@@ -35,7 +35,7 @@ from syncd.daemon.logs import register_secrets_in
 from syncd.daemon.metrics import Metrics
 from syncd.daemon.schedule import PipelineSchedule
 from syncd.daemon.scheduler import RunSkipped
-from syncd.errors import ConfigError, PluginError, TransientError
+from syncd.errors import ConfigError, PluginError, RetriableError, TransientError
 from syncd.store import RejectStatus
 from syncd.zoho import CallbackHub
 
@@ -44,10 +44,27 @@ log = logging.getLogger(__name__)
 RESTART_ONLY = ("state", "zoho", "daemon")
 
 
+class RunReport(Protocol):
+    """What the daemon reads of a runner's report: the engine reports errors instead of raising them."""
+
+    @property
+    def error(self) -> str | None: ...
+
+
 class PipelineRunner(Protocol):
     """The engine's ``run_pipeline(runtime, name, *, stop)``, which stops at a step once *stop* is set."""
 
-    def __call__(self, runtime: Runtime, name: str, *, stop: threading.Event) -> Any: ...
+    def __call__(self, runtime: Runtime, name: str, *, stop: threading.Event) -> RunReport: ...
+
+
+class RunFailedError(RetriableError):
+    """The run ended with an error in its report (already logged and recorded by the engine)."""
+
+
+def raise_for_report(name: str, report: RunReport) -> None:
+    """Turn an error the runner reported into a failure the scheduler backs off from."""
+    if report.error:
+        raise RunFailedError(f"{name}: {report.error}")
 
 
 class LeaseLostError(TransientError):
@@ -166,9 +183,10 @@ class DaemonPipelines:
 
     def _run(self, runtime: Runtime, name: str, stop: threading.Event, lost: threading.Event) -> None:
         with either(stop, lost) as run_stop:
-            self._runner(runtime, name, stop=run_stop)
+            report = self._runner(runtime, name, stop=run_stop)
         if lost.is_set() and not stop.is_set():
             raise LeaseLostError(f"lost the lease of {name} during the run; it stopped at a checkpoint")
+        raise_for_report(name, report)
 
     def _started(self) -> tuple[Runtime, LeaseKeeper]:
         if self._runtime is None or self._keeper is None:
@@ -288,9 +306,12 @@ __all__ = [
     "DaemonPipelines",
     "LeaseLostError",
     "PipelineRunner",
+    "RunFailedError",
+    "RunReport",
     "callback_url",
     "check_connectors",
     "check_plugins",
     "default_holder",
     "either",
+    "raise_for_report",
 ]

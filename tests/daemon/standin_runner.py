@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from syncd.app import Runtime
@@ -24,7 +25,13 @@ SLOW_STEPS = 200
 log = logging.getLogger("standin")
 
 
-def run_pipeline(runtime: Runtime, name: str, *, stop: threading.Event) -> dict[str, Any]:
+@dataclass
+class Report:
+    pipeline: str
+    error: str | None = None
+
+
+def run_pipeline(runtime: Runtime, name: str, *, stop: threading.Event) -> Report:
     runtime.connector(runtime.config.pipelines[name].connector).close()
     runtime.zoho.auth.token()
     with runtime.store.transaction() as tx:
@@ -43,7 +50,7 @@ def run_pipeline(runtime: Runtime, name: str, *, stop: threading.Event) -> dict[
             break
     runtime.store.credits.commit(reservation)
     _finish(runtime, run_id, Outcome.SUCCEEDED, credits=COST, counts={"push_created": 1})
-    return {"pipeline": name}
+    return Report(name)
 
 
 def _finish(runtime: Runtime, run_id: int, outcome: Outcome, **details: Any) -> None:
