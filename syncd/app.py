@@ -30,7 +30,7 @@ from syncd.connector import Connector
 from syncd.errors import ConfigError
 from syncd.plugins.manager import PluginManager, get_manager
 from syncd.store import StateStore, state_directory
-from syncd.zoho import Credentials, Endpoints, ZohoClient
+from syncd.zoho import CallbackHub, Credentials, Endpoints, ZohoClient
 
 Clock = Callable[[], datetime]
 EMULATOR_CREDENTIALS = Credentials("demo", "demo", "demo")
@@ -152,10 +152,13 @@ def open_runtime(
     clock: Clock = utc_now,
     upgrade: bool = True,
     transport: httpx.BaseTransport | None = None,
+    callbacks: CallbackHub | None = None,
+    callback_url: str | None = None,
 ) -> Iterator[Runtime]:
     """Open the store (migrating it), the Zoho client (starting the emulator if asked) and plugins.
 
     ``transport`` carries the client's HTTP (e.g. to count calls, as ``syncd export`` does).
+    ``callbacks`` and ``callback_url`` let Zoho's job callbacks end the client's waits early (``syncd run``).
     """
     work_dir = work_directory(config)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -170,6 +173,8 @@ def open_runtime(
             work_dir=work_dir,
             clock=clock,
             transport=transport,
+            callbacks=callbacks,
+            callback_url=callback_url,
         )
         stack.callback(zoho.close)
         yield Runtime(config, store, zoho, get_manager(), clock, work_dir, emulator_url)

@@ -268,16 +268,40 @@ def _lookup_problems(
     return []
 
 
+Host = Annotated[str, Field(min_length=1)]
+
+
+class DaemonConfig(_Section):
+    """``syncd run``: stopping, leases shared by replicas, the metrics port, Zoho's job callbacks."""
+
+    stop_timeout: Duration = timedelta(seconds=60)
+    lease_ttl: Duration = timedelta(minutes=2)
+    holder: Name | None = None  # default: hostname:pid
+    metrics_host: Host = "127.0.0.1"
+    metrics_port: Annotated[int, Field(ge=0, le=65535)] | None = None
+    callback_host: Host = "127.0.0.1"
+    callback_port: Annotated[int, Field(ge=0, le=65535)] | None = None
+    callback_token: SecretStr | None = None
+    callback_public_url: Url | None = None
+
+    def problems(self) -> Problems:
+        if self.callback_port is None:
+            return []
+        missing = [name for name in ("callback_token", "callback_public_url") if getattr(self, name) is None]
+        return [(("daemon", name), "is required when callback_port is set") for name in missing]
+
+
 class SyncdConfig(_Section):
     state: StateConfig
     zoho: ZohoConfig
     credits: CreditsConfig = CreditsConfig()
     connectors: dict[str, ConnectorConfig] = {}
     pipelines: dict[str, PipelineConfig] = {}
+    daemon: DaemonConfig = DaemonConfig()
 
     def problems(self) -> Problems:
         """What the sections cannot check alone: references between them, required credentials."""
-        found = [*self.zoho.problems(), *self.credits.problems()]
+        found = [*self.zoho.problems(), *self.credits.problems(), *self.daemon.problems()]
         pipelines, connectors = set(self.pipelines), set(self.connectors)
         for name, pipeline in self.pipelines.items():
             found.extend(pipeline.problems(name, pipelines, connectors))

@@ -225,6 +225,8 @@ def configure_logging(
     root.setLevel(level)
     # APScheduler narrates every job at INFO; its warnings (missed or skipped runs) are what matter.
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
+    # httpx logs every request at INFO; a daemon polling Zoho would drown its own lines in them.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     return handler
 
 

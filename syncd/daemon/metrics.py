@@ -77,6 +77,8 @@ class Metrics:
     def observe_run(self, result: RunResult) -> None:
         """A scheduler listener: count the run, time it, and track successes and failures."""
         self.runs.labels(result.pipeline, result.outcome).inc()
+        if result.outcome == "skipped":  # another replica's run: nothing happened here
+            return
         self.run_duration.labels(result.pipeline).observe(result.duration.total_seconds())
         if result.outcome == "success":
             self.last_success.labels(result.pipeline).set(result.finished.timestamp())

@@ -4,16 +4,18 @@ The command line builds a :class:`~syncd.daemon.service.Service` around the engi
 here with the endpoints the configuration asks for::
 
     service = Service(load_config=..., run_pipeline=..., prepare=...)
-    return run_daemon(service, Endpoints(metrics=Endpoint(port=9478)), metrics=metrics, hints=hints)
+    endpoints = Endpoints(metrics=Endpoint(port=9478))
+    return run_daemon(service, endpoints, metrics=metrics, on_callback=hints.notify)
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from syncd.daemon.callbacks import CALLBACK_PREFIX, JobHints, serve_callbacks
+from syncd.daemon.callbacks import CALLBACK_PREFIX, JobHint, JobHints, serve_callbacks
 from syncd.daemon.logs import redact
 from syncd.daemon.metrics import Metrics, scheduler_health, serve_metrics
 from syncd.daemon.service import EXIT_CONFIG, Service
@@ -45,7 +47,7 @@ def run_daemon(
     endpoints: Endpoints = Endpoints(),
     *,
     metrics: Metrics | None = None,
-    hints: JobHints | None = None,
+    on_callback: Callable[[JobHint], None] | None = None,
 ) -> int:
     """Start the endpoints, run the service until it stops, stop the endpoints; the exit code."""
     metrics = metrics or Metrics()
@@ -53,7 +55,7 @@ def run_daemon(
     with contextlib.ExitStack() as running:
         try:
             _start_metrics(service, endpoints, metrics, running)
-            _start_callbacks(endpoints, hints or JobHints(), running)
+            _start_callbacks(endpoints, on_callback or JobHints().notify, running)
         except ConfigError as exc:
             log.error("cannot start: %s", redact(str(exc)))
             return EXIT_CONFIG
@@ -74,13 +76,15 @@ def _start_metrics(
     log.info("metrics at %s/metrics, health at %s/healthz", server.url, server.url)
 
 
-def _start_callbacks(endpoints: Endpoints, hints: JobHints, running: contextlib.ExitStack) -> None:
+def _start_callbacks(
+    endpoints: Endpoints, on_callback: Callable[[JobHint], None], running: contextlib.ExitStack
+) -> None:
     if endpoints.callbacks is None:
         return
     if not endpoints.callback_token:
         raise ConfigError("the callback receiver is enabled but has no secret token")
     where = endpoints.callbacks
-    server = serve_callbacks(endpoints.callback_token, hints.notify, host=where.host, port=where.port)
+    server = serve_callbacks(endpoints.callback_token, on_callback, host=where.host, port=where.port)
     running.callback(server.stop)
     log.info("Zoho job callbacks accepted at %s%s<token>", server.url, CALLBACK_PREFIX)
 

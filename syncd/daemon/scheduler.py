@@ -34,7 +34,11 @@ from syncd.errors import ConfigError
 log = logging.getLogger(__name__)
 
 HEARTBEAT_JOB = "__syncd_heartbeat__"
-Outcome = Literal["success", "failure", "interrupted"]
+Outcome = Literal["success", "failure", "interrupted", "skipped"]
+
+
+class RunSkipped(Exception):  # not an error: the run was not this process's to do
+    """Raised by a pipeline runner that leaves this run to someone else (another replica holds it)."""
 
 
 class RunPipeline(Protocol):
@@ -272,6 +276,9 @@ class PipelineScheduler:
         log.info("run started")
         try:
             self._run_pipeline(name, self.stop_event)
+        except RunSkipped as skipped:
+            log.debug("run skipped: %s", skipped)
+            return RunResult(name, run_id, "skipped", started, self._clock())
         except Exception as exc:
             return self._failed(name, run_id, started, exc)
         if self.stop_event.is_set():
@@ -344,6 +351,7 @@ __all__ = [
     "PipelineState",
     "RunPipeline",
     "RunResult",
+    "RunSkipped",
     "ScheduleChange",
     "ThreadPerRunExecutor",
     "utc_now",

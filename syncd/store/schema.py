@@ -14,13 +14,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from syncd.errors import ConfigError
 from syncd.store.database import BEGIN_MODE_OPTION, is_sqlite, redacted
 
 SCRIPT_LOCATION = "syncd.store:migrations"
+MIGRATION_LOCK = 0x73796E6364  # "syncd": the advisory lock migrations on PostgreSQL take
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection:
         if is_sqlite(connection):
             connection.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
+        else:  # replicas starting together: one migrates, the others wait, then find it done
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         # The revision check begins the transaction the migrations then run in: commit it all at once.
         yield connection
         connection.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +65,23 @@ def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
     receiver = NotifySocket(tmp_path / "notify.sock")
     yield receiver
     receiver.close()
+
+
+@pytest.fixture
+def postgres_schema_url(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose connections see only a fresh schema of this test's own (dropped after)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"syncd_test_{uuid.uuid4().hex[:12]}"
+    url = make_url(postgres_url).set(drivername="postgresql+psycopg")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {name}"))
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
+        admin.dispose()
