@@ -86,7 +86,8 @@ streams.customers = {{ key = ["email"] }}
 class Daemon:
     """One ``syncd run`` process, its log in a file."""
 
-    def __init__(self, config: Path, log: Path, **env: str) -> None:
+    def __init__(self, config: Path, log: Path, *, runner: str | None = RUNNER, **env: str) -> None:
+        """*runner* None: the engine's own runner, as in production."""
         self.config = config
         self.log_path = log
         environ = {**os.environ, "PYTHONPATH": str(HERE), **env}
@@ -95,7 +96,8 @@ class Daemon:
                 environ.pop(name, None)
         command = [sys.executable, "-m", "syncd", "run", "--config", str(config), "--log-format", "plain"]
         with log.open("w") as out:
-            self.process = subprocess.Popen([*command, "--runner", RUNNER], stderr=out, env=environ)
+            chosen = [] if runner is None else ["--runner", runner]
+            self.process = subprocess.Popen([*command, *chosen], stderr=out, env=environ)
 
     def log(self) -> str:
         return self.log_path.read_text()
