@@ -68,6 +68,20 @@ class SyncedRecord:
 
 
 class Records:
+    """Record state of one transaction. The engine applies a snapshot page in one transaction as::
+
+        with store.transaction() as tx:
+            changed = set(tx.records.changed(pipeline, {key: fingerprint for each record of the page}))
+            previous = tx.records.get(pipeline, changed)        # base values, only when it needs them
+            ...                                                 # diff, plan, write to the other side
+            tx.records.upsert(pipeline, [the SyncedRecord of each changed key])
+
+    Pass the whole page to :meth:`changed` in one call: a large page is compared against one fetch of
+    every stored fingerprint, far cheaper than :meth:`fingerprints` over the same keys. Pass the
+    changed records to :meth:`upsert` in one call too: into a pipeline with no rows yet (the first
+    load) it inserts without conflict handling, by ``COPY`` on PostgreSQL.
+    """
+
     def __init__(self, connection: Connection, clock: Callable[[], datetime]) -> None:
         self._connection = connection
         self._clock = clock
