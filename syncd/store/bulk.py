@@ -74,6 +74,47 @@ def differing_keys(
     return differing
 
 
+def all_pairs(connection: Connection, table: Table, want: tuple[str, str], pipeline: str) -> dict[Any, Any]:
+    """``{want[0]: want[1]}`` over every row of ``pipeline``: one query, rows straight from the driver."""
+    mark = "%s" if _is_postgresql(connection) else "?"
+    sql = f"SELECT {want[0]}, {want[1]} FROM {table.name} WHERE pipeline = {mark}"
+    with _cursor(connection) as cursor:
+        cursor.execute(sql, (pipeline,))
+        return dict(cursor.fetchall())
+
+
+def row_count(connection: Connection, table: Table, pipeline: str) -> int:
+    mark = "%s" if _is_postgresql(connection) else "?"
+    with _cursor(connection) as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table.name} WHERE pipeline = {mark}", (pipeline,))
+        return int(cursor.fetchone()[0])
+
+
+def has_rows(connection: Connection, table: Table, pipeline: str) -> bool:
+    mark = "%s" if _is_postgresql(connection) else "?"
+    with _cursor(connection) as cursor:
+        cursor.execute(f"SELECT 1 FROM {table.name} WHERE pipeline = {mark} LIMIT 1", (pipeline,))
+        return cursor.fetchone() is not None
+
+
+def fast_insert(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` whose keys are all new: ``COPY`` straight into the table on PostgreSQL.
+
+    A key that already exists is an integrity error, as with any ``INSERT``.
+    """
+    names = ", ".join(columns)
+    with _cursor(connection) as cursor:
+        if _is_postgresql(connection):
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in columns)
+        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+
+
 def fast_upsert(
     connection: Connection,
     table: Table,

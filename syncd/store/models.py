@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from syncd.store.types import Json, UTCDateTime
@@ -74,11 +74,16 @@ class RecordStateRow(Base):
     __tablename__ = "record_state"
     pipeline: Mapped[str] = mapped_column(Name, primary_key=True)
     source_key: Mapped[str] = mapped_column(Key, primary_key=True)
-    canonical_values: Mapped[dict[str, Any]] = mapped_column(comment="last-synced canonical value per field")
+    # Plain ``json`` on PostgreSQL too: ``jsonb`` would cost more than the rest of a page's load.
+    canonical_values: Mapped[dict[str, Any]] = mapped_column(
+        JSON(), comment="last-synced canonical value per field"
+    )
     fingerprint: Mapped[str] = mapped_column(String(128))
     source_modified_at: Mapped[datetime | None]
     crm_modified_at: Mapped[datetime | None]
     synced_at: Mapped[datetime]
+    # Every stored fingerprint of a pipeline, read without reading the values.
+    __table_args__ = (Index("ix_record_state_fingerprint", "pipeline", "source_key", "fingerprint"),)
 
 
 class JournalEntryRow(Base):

@@ -12,12 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from syncd.store.batch import LOOKUP_CHUNK, chunked, one_of
-from syncd.store.bulk import differing_keys, driver_format, fast_upsert, lookup_pairs
+from syncd.store.bulk import (
+    all_pairs,
+    differing_keys,
+    fast_insert,
+    fast_upsert,
+    has_rows,
+    lookup_pairs,
+    row_count,
+)
 from syncd.store.models import metadata
+from syncd.store.types import utc_for_driver
 
 TABLE = metadata.tables["record_state"]
 COLUMNS = [
@@ -29,7 +39,20 @@ COLUMNS = [
     "crm_modified_at",
     "synced_at",
 ]
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: Pages smaller than this compare their fingerprints inside the database.
+SMALL_PAGE = 5_000
+#: A page compares in Python against all stored pairs unless the pipeline holds this many times more.
+FETCH_ALL_RATIO = 4
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_stdlib_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _encode(values: Mapping[str, Any]) -> str:
+    """Compact JSON; what orjson refuses (an integer over 64 bits, say) goes to the stdlib encoder."""
+    try:
+        return orjson.dumps(values, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        return _stdlib_encode(values)
 
 
 @dataclass(frozen=True)
@@ -45,6 +68,20 @@ class SyncedRecord:
 
 
 class Records:
+    """Record state of one transaction. The engine applies a snapshot page in one transaction as::
+
+        with store.transaction() as tx:
+            changed = set(tx.records.changed(pipeline, {key: fingerprint for each record of the page}))
+            previous = tx.records.get(pipeline, changed)        # base values, only when it needs them
+            ...                                                 # diff, plan, write to the other side
+            tx.records.upsert(pipeline, [the SyncedRecord of each changed key])
+
+    Pass the whole page to :meth:`changed` in one call: a large page is compared against one fetch of
+    every stored fingerprint, far cheaper than :meth:`fingerprints` over the same keys. Pass the
+    changed records to :meth:`upsert` in one call too: into a pipeline with no rows yet (the first
+    load) it inserts without conflict handling, by ``COPY`` on PostgreSQL.
+    """
+
     def __init__(self, connection: Connection, clock: Callable[[], datetime]) -> None:
         self._connection = connection
         self._clock = clock
@@ -57,10 +94,16 @@ class Records:
     def changed(self, pipeline: str, fingerprints: Mapping[str, str]) -> list[str]:
         """Keys whose fingerprint differs from the stored one, or that were never synced.
 
-        The comparison runs inside the database, so only the changed keys come back: the cheap way
-        to apply a page of fingerprints when most records are unchanged.
+        A large page is compared in Python against every stored ``(key, fingerprint)`` pair of the
+        pipeline, fetched in one query; a small page, or one much smaller than the pipeline, is
+        compared inside the database so only the changed keys come back.
         """
-        return differing_keys(self._connection, TABLE, pipeline, fingerprints)
+        if len(fingerprints) < SMALL_PAGE or (
+            row_count(self._connection, TABLE, pipeline) > FETCH_ALL_RATIO * len(fingerprints)
+        ):
+            return differing_keys(self._connection, TABLE, pipeline, fingerprints)
+        stored = all_pairs(self._connection, TABLE, ("source_key", "fingerprint"), pipeline)
+        return [key for key, fingerprint in fingerprints.items() if stored.get(key) != fingerprint]
 
     def get(self, pipeline: str, keys: Iterable[str]) -> dict[str, SyncedRecord]:
         """The full stored state of the keys that were synced before."""
@@ -75,7 +118,7 @@ class Records:
 
     def upsert(self, pipeline: str, records: Iterable[SyncedRecord]) -> int:
         """Store these records as synced now; returns how many were written."""
-        stamp = driver_format(self._connection, TABLE, "synced_at")  # the same type for all timestamps
+        stamp = utc_for_driver(self._connection.dialect)
         synced_at = stamp(self._clock())
         latest = {record.key: record for record in records}  # a key given twice: the last one wins
         rows = [
@@ -90,7 +133,10 @@ class Records:
             )
             for record in latest.values()
         ]
-        fast_upsert(self._connection, TABLE, COLUMNS, rows, key=["pipeline", "source_key"])
+        if rows and not has_rows(self._connection, TABLE, pipeline):
+            fast_insert(self._connection, TABLE, COLUMNS, rows)  # a first load: every key is new
+        else:
+            fast_upsert(self._connection, TABLE, COLUMNS, rows, key=["pipeline", "source_key"])
         return len(rows)
 
     def delete(self, pipeline: str, keys: Iterable[str]) -> int:

@@ -7,6 +7,7 @@ stored as if it were UTC.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,17 +29,38 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(
-                f"naive datetime {value.isoformat()} given to the state store; pass an aware one"
-            )
-        value = value.astimezone(UTC)
+        value = _aware(value).astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_for_driver(dialect: Dialect) -> Callable[[datetime | None], datetime | str | None]:
+    """A :class:`UTCDateTime` value as the driver takes it, without SQLAlchemy's per-value machinery.
+
+    On SQLite that is the text SQLAlchemy itself stores (``2026-06-01 10:00:00.000000``, UTC); on
+    PostgreSQL the aware datetime. A naive datetime is refused as :class:`UTCDateTime` refuses it.
+    """
+    return _sqlite_utc if dialect.name == "sqlite" else _aware_or_none
+
+
+def _sqlite_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return _aware(value).astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _aware_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware(value)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()} given to the state store; pass an aware one")
+    return value
 
 
 def utc_now() -> datetime:

@@ -53,14 +53,19 @@ def _write_page(path: Path, rows: list[list[str]]) -> None:
 
 
 def _bare_parse(path: Path) -> float:
-    started = time.perf_counter()
-    with path.open(newline="", encoding="utf-8") as file:
-        for _row in csv.reader(file):
-            pass
-    return time.perf_counter() - started
+    """The fastest of three parses: on a shared machine the yardstick should not include a neighbour."""
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        with path.open(newline="", encoding="utf-8") as file:
+            for _row in csv.reader(file):
+                pass
+        timings.append(time.perf_counter() - started)
+    return min(timings)
 
 
 def _apply(store: StateStore, records: list[SyncedRecord]) -> tuple[float, int]:
+    """What the engine does per page (see :class:`syncd.store.records.Records`)."""
     started = time.perf_counter()
     with store.transaction() as tx:
         changed = set(tx.records.changed("contacts", {record.key: record.fingerprint for record in records}))

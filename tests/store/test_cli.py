@@ -20,13 +20,14 @@ def test_upgrade_then_current_then_history(database_url: str, capsys: pytest.Cap
     code, out = _run(capsys, "current", "--database-url", database_url)
     assert code == EXIT_OK and "empty (no syncd schema yet)" in out
     code, out = _run(capsys, "upgrade", "--database-url", database_url)
-    assert code == EXIT_OK and "from (empty) to 0001" in out
+    assert code == EXIT_OK and "from (empty) to 0002" in out
     code, out = _run(capsys, "upgrade", "--database-url", database_url)
-    assert code == EXIT_OK and "already at revision 0001" in out
+    assert code == EXIT_OK and "already at revision 0002" in out
     code, out = _run(capsys, "current", "--database-url", database_url)
-    assert code == EXIT_OK and "0001 (head, up to date)" in out
+    assert code == EXIT_OK and "0002 (head, up to date)" in out
     code, out = _run(capsys, "history", "--database-url", database_url)
-    assert code == EXIT_OK and "<base> -> 0001 (head, current): Initial schema" in out
+    assert code == EXIT_OK and "<base> -> 0001: Initial schema" in out
+    assert "0001 -> 0002 (head, current): Record state for 200,000-record pages" in out
 
 
 def test_the_url_comes_from_the_environment(

@@ -5,6 +5,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from syncd.store import StateStore, SyncedRecord
+from syncd.store.bulk import driver_format
+from syncd.store.records import TABLE
+from syncd.store.types import utc_for_driver
 from tests.store.conftest import FakeClock
 
 
@@ -114,3 +117,28 @@ def test_changed_over_a_page_sized_batch(store: StateStore) -> None:
         assert sorted(tx.records.changed("contacts", page)) == sorted(
             f"key-{i}" for i in range(0, 60_000, 1000)
         )
+
+
+@pytest.mark.parametrize("stored", [6_000, 30_000], ids=["compared-in-python", "compared-in-the-database"])
+def test_changed_gives_the_same_answer_whichever_way_it_compares(store: StateStore, stored: int) -> None:
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", [_record(f"key-{i}", "v1") for i in range(stored)])
+        page = {f"key-{i}": f"fp-key-{i}-v1" for i in range(5_000)}
+        page |= {"key-7": "edited", "key-4999": "edited", "brand-new": "fp"}
+        assert sorted(tx.records.changed("contacts", page)) == ["brand-new", "key-4999", "key-7"]
+
+
+def test_a_first_load_then_an_upsert_over_it(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.records.upsert("leads", [_record("other", "x")])
+        assert tx.records.upsert("contacts", [_record("a", "Ada"), _record("a", "Ada2")]) == 1
+        tx.records.upsert("contacts", [_record("a", "Adele"), _record("b", "Bob")])
+        assert tx.records.fingerprints("contacts", ["a", "b"]) == {"a": "fp-a-Adele", "b": "fp-b-Bob"}
+
+
+def test_fast_timestamps_are_what_sqlalchemy_would_hand_the_driver(store: StateStore) -> None:
+    moment = datetime(2026, 2, 1, 9, 30, 5, tzinfo=timezone(timedelta(hours=2)))
+    with store.engine.connect() as connection:
+        as_sqlalchemy_would = driver_format(connection, TABLE, "synced_at")
+        assert utc_for_driver(connection.dialect)(moment) == as_sqlalchemy_would(moment)
+        assert utc_for_driver(connection.dialect)(None) is None

@@ -65,8 +65,27 @@ def test_open_upgrades_an_empty_database(database_url: str) -> None:
 
 
 def test_without_upgrade_an_outdated_database_is_an_error(database_url: str) -> None:
-    with pytest.raises(ConfigError, match=r"needs 0001; run `syncd db upgrade`"):
+    with pytest.raises(ConfigError, match=r"needs 0002; run `syncd db upgrade`"):
         StateStore.open(database_url, upgrade=False)
+
+
+def test_record_state_keeps_its_rows_through_0002_and_back(engine: Engine, database_url: str) -> None:
+    schema.upgrade(engine, "0001")
+    row = "('contacts', 'k1', '{\"Name\": \"Zo\u00eb\"}', 'fp', '2026-03-01 12:00:00')"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO record_state (pipeline, source_key, canonical_values, fingerprint, synced_at) "
+                f"VALUES {row}"
+            )
+        )
+    schema.upgrade(engine)
+    with StateStore.open(database_url) as store, store.snapshot() as tx:
+        assert tx.records.get("contacts", ["k1"])["k1"].values == {"Name": "Zoë"}
+        assert tx.records.changed("contacts", {"k1": "fp", "k2": "new"}) == ["k2"]
+    schema.downgrade(engine, "0001")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT fingerprint FROM record_state")).scalar_one() == "fp"
 
 
 def test_a_database_from_a_newer_syncd_is_refused(engine: Engine, database_url: str) -> None:
