@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from syncd.emulator import admin, auth, bulk_read, bulk_write, metadata, rest, upsert
+from syncd.emulator import admin, auth, bulk_read, bulk_write, delete, metadata, rest, upsert
 from syncd.emulator.state import EmulatorState
 from syncd.emulator.wire import ZohoError, invalid_url
 
@@ -25,6 +25,7 @@ def _routes() -> list[BaseRoute]:
     # Bulk routes before REST: the REST routes' /{product}/{version}/{module}/{id} match widely.
     routes += bulk_read.routes()
     routes += bulk_write.routes()
+    routes += delete.routes()  # DELETE only, so the REST GET routes below keep their paths
     routes += rest.routes()  # last: its /{product}/{version}/{module} matches widely
     return routes
 

@@ -28,6 +28,7 @@ from syncd.app import Runtime
 from syncd.connector import Connector
 from syncd.engine.apply import CrmWriter
 from syncd.engine.canonical import Canonical, canonical_row, fingerprint, to_json
+from syncd.engine.deletes import DELETE_OPERATION, CrmDeleter
 from syncd.engine.diff import Diff, diff
 from syncd.engine.keys import Joined, join_crm
 from syncd.engine.mapping import FieldMapping
@@ -35,7 +36,7 @@ from syncd.engine.model import Action, Side, SideRecord, SideState, frozen_value
 from syncd.engine.pull import CrmRead, read_crm, wants_full_snapshot
 from syncd.engine.push import SourceRead, dump_cursor, parse_cursor, read_source
 from syncd.engine.report import Counts, PipelineReport
-from syncd.engine.sides import crm_batches, held_conflicts, write_source
+from syncd.engine.sides import count_deleted, crm_batches, held_conflicts, write_source
 from syncd.errors import ConfigError, SyncdError
 from syncd.store.checkpoints import Direction
 from syncd.store.records import TABLE as RECORDS
@@ -121,10 +122,14 @@ def _execute(run: _Run, stop: threading.Event | None) -> None:
 
 def _resume(run: _Run) -> None:
     writer = CrmWriter(run.runtime, run.mapping, run.run_id)
+    deleter = CrmDeleter(run.runtime, run.mapping, run.run_id)
     with run.runtime.store.snapshot() as tx:
         unfinished = tx.journal.unfinished(run.name)
     for entry in unfinished:
         log.info("pipeline %s: resuming batch %d at step %s", run.name, entry.id, entry.step)
+        if entry.operation == DELETE_OPERATION:
+            count_deleted(run, deleter.resume(entry))
+            continue
         outcome = writer.resume(entry)
         run.report.push.updated += len(outcome.written)
         run.report.push.rejected += len(outcome.rejects)
@@ -175,6 +180,7 @@ def _diff(run: _Run, crm: CrmRead, source: SourceRead) -> tuple[Joined, Diff]:
     for blocked in result.blocked:
         run.report.notes.append(str(blocked))
         run.report.error = run.report.error or str(blocked)
+        run.complete = False  # keep the checkpoints, so the withheld deletes are seen again
     return joined, result
 
 
@@ -203,10 +209,7 @@ def _carry_out(
 
 
 def _count(report: PipelineReport, result: Diff) -> None:
-    for change in result.changes:
-        counts = report.push if change.target is Side.CRM else report.pull
-        if change.action is Action.DELETE:
-            counts.deleted += 1
+    # Deletes are counted as they are carried out (:mod:`syncd.engine.sides`).
     report.push.conflicts = report.pull.conflicts = len({c.key for c in result.conflicts})
     report.push.unchanged = report.pull.unchanged = result.unchanged
 
@@ -229,7 +232,8 @@ def _settle_records(run: _Run, joined: Joined, result: Diff, failed: set[str]) -
             continue
         stored = {name: to_json(value) for name, value in values.items()}
         records.append(SyncedRecord(key, stored, fingerprint(values)))
-    ids = {key: crm_id for key, crm_id in joined.ids.items() if key not in failed}
+    deleted_crm = {c.key for c in result.to(Side.CRM) if c.action is Action.DELETE}
+    ids = {key: crm_id for key, crm_id in joined.ids.items() if key not in failed | deleted_crm}
     with run.runtime.store.transaction() as tx:
         tx.id_map.upsert(run.name, ids)
         tx.records.upsert(run.name, records)

@@ -13,13 +13,14 @@ from syncd.config.model import PipelineLookup
 from syncd.connector import Change as SourceChange
 from syncd.connector import FieldType
 from syncd.connector.checked import checked_write
-from syncd.engine.apply import CrmWriter, Row
+from syncd.engine.apply import BatchOutcome, CrmWriter, Row
 from syncd.engine.canonical import Canonical, to_json
+from syncd.engine.deletes import CrmDeleter, DeleteOutcomes
 from syncd.engine.diff import Diff
 from syncd.engine.keys import Joined
 from syncd.engine.mapping import KEY_SEPARATOR
 from syncd.engine.model import Action, Change, Side
-from syncd.engine.plan import Plan, plan_push
+from syncd.engine.plan import BatchKind, Plan, plan_push
 from syncd.engine.push import SourceRead
 from syncd.errors import RateLimitedError
 from syncd.store.conflicts import NewConflict
@@ -61,6 +62,8 @@ def _tally(counts: Any, changes: Sequence[Change]) -> None:
             counts.created += 1
         elif change.action is Action.UPDATE:
             counts.updated += 1
+        elif change.action is Action.DELETE:
+            counts.deleted += 1
 
 
 def _source_change(
@@ -106,12 +109,7 @@ def crm_batches(
     run: _Run, joined: Joined, source: SourceRead, bases: Mapping[str, Mapping[str, Canonical]], result: Diff
 ) -> None:
     """Plan the CRM-bound changes within the credits left and run them through the journal."""
-    changes = [c for c in result.to(Side.CRM) if c.action is not Action.DELETE]
-    deletes = len(result.to(Side.CRM)) - len(changes)
-    if deletes:
-        run.report.notes.append(
-            f"{deletes} source deletes were not carried out in the CRM: syncd does not delete CRM records yet"
-        )
+    changes = result.to(Side.CRM)
     if not changes:
         return
     plan = _plan(run, changes)
@@ -119,10 +117,13 @@ def crm_batches(
         _tally(run.report.push, [c for batch in plan.batches for c in batch.changes])
         return
     writer = CrmWriter(run.runtime, run.mapping, run.run_id)
+    deleter = CrmDeleter(run.runtime, run.mapping, run.run_id)
     for index, batch in enumerate(plan.batches):
-        rows = [_row(run, change, joined, source, bases) for change in batch.changes]
         try:
-            outcome = writer.run(batch, rows)
+            if batch.kind is BatchKind.REST_DELETE:
+                outcome: BatchOutcome = deleter.run(batch)
+            else:
+                outcome = writer.run(batch, [_row(run, c, joined, source, bases) for c in batch.changes])
         except RateLimitedError as error:
             _defer(run, plan.batches[index:], f"Zoho refused more calls ({error}); the rest waits")
             return
@@ -130,7 +131,17 @@ def crm_batches(
             _defer(run, [batch], "the credit ledger had no room for it when it came to run")
             continue
         _count_written(run, batch.changes, outcome.written, outcome.rejects, outcome.credits, outcome.jobs)
+        if isinstance(outcome, DeleteOutcomes):
+            count_deleted(run, outcome)
         run.complete = run.complete and not outcome.retry_later
+
+
+def count_deleted(run: _Run, outcome: DeleteOutcomes) -> None:
+    run.report.push.deleted += len(outcome.deleted)
+    if outcome.already_gone:
+        run.report.notes.append(
+            f"{len(outcome.already_gone)} CRM records to delete were gone already (state dropped)"
+        )
 
 
 def _plan(run: _Run, changes: Sequence[Change]) -> Plan:

@@ -15,7 +15,7 @@ from syncd.zoho.jobs import CallbackHub, PollPolicy
 from syncd.zoho.limits import DownloadLimiter
 from syncd.zoho.outcomes import RowError, RowOutcome
 from syncd.zoho.query import BulkQuery, Criterion, Group, all_of, any_of, where
-from syncd.zoho.rest import DeletedRecord, Org, RestApi, UpsertOutcome
+from syncd.zoho.rest import DeletedRecord, DeleteOutcome, Org, RestApi, UpsertOutcome
 from syncd.zoho.session import CreditInfo, RetryPolicy, ZohoSession
 from syncd.zoho.tokens import CachedToken, MemoryTokenCache, TokenCache
 
@@ -31,6 +31,7 @@ __all__ = [
     "Credentials",
     "CreditInfo",
     "Criterion",
+    "DeleteOutcome",
     "DeletedRecord",
     "DownloadLimiter",
     "Endpoints",

@@ -25,6 +25,7 @@ WRITE_MAX_COLUMNS = 200
 
 # REST
 UPSERT_CHUNK = 100
+DELETE_CHUNK = 100  # ids per REST delete call
 REST_PAGE_SIZE = 200
 
 # Archives we accept from Zoho: no entry may expand more than this many times, nor beyond this size.

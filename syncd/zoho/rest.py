@@ -1,4 +1,4 @@
-"""The REST calls syncd needs beside the bulk APIs: upsert, changed and deleted records, org, fields."""
+"""The REST calls syncd needs beside the bulk APIs: upsert, delete, changed and deleted records, org."""
 
 from __future__ import annotations
 
@@ -34,6 +34,26 @@ class UpsertOutcome:
     code: str
     message: str
     field: str | None = None
+
+    @property
+    def retryable(self) -> bool:
+        return not self.ok and record_code_is_retryable(self.code)
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    """One id's result, in input order. ``INVALID_DATA`` means Zoho holds no record with that id."""
+
+    index: int
+    record_id: str
+    ok: bool
+    code: str
+    message: str
+
+    @property
+    def unknown(self) -> bool:
+        """Zoho has no such record (never had, or it is deleted already)."""
+        return not self.ok and self.code == "INVALID_DATA"
 
     @property
     def retryable(self) -> bool:
@@ -128,8 +148,39 @@ class RestApi:
         )
         items = answer.payload.get("data") if isinstance(answer.payload, Mapping) else None
         if not isinstance(items, list) or len(items) != len(chunk):
-            raise _whole_request_refused(answer.payload, module, answer.status)
+            raise _whole_request_refused(answer.payload, module, answer.status, "upsert")
         return [_upsert_outcome(offset + i, item) for i, item in enumerate(items)]
+
+    # -- delete ----------------------------------------------------------------------------------------
+
+    def delete(
+        self, module: str, ids: Sequence[str], *, trigger_workflows: bool = False
+    ) -> list[DeleteOutcome]:
+        """Delete records (to the recycle bin) in chunks of 100 ids; outcomes in input order."""
+        outcomes: list[DeleteOutcome] = []
+        for start in range(0, len(ids), limits.DELETE_CHUNK):
+            chunk = [str(record_id) for record_id in ids[start : start + limits.DELETE_CHUNK]]
+            outcomes.extend(self._delete_chunk(module, chunk, start, trigger_workflows))
+        return outcomes
+
+    def _delete_chunk(
+        self, module: str, chunk: Sequence[str], offset: int, trigger_workflows: bool
+    ) -> list[DeleteOutcome]:
+        answer = self._session.call(
+            "DELETE",
+            self._endpoints.rest_path(module),
+            params={"ids": ",".join(chunk), "wf_trigger": str(trigger_workflows).lower()},
+            ok=(200, 207, 400),
+            what=f"delete {len(chunk)} {module} records",
+            context={"module": module},
+        )
+        items = answer.payload.get("data") if isinstance(answer.payload, Mapping) else None
+        if not isinstance(items, list) or len(items) != len(chunk):
+            raise _whole_request_refused(answer.payload, module, answer.status, "delete")
+        return [
+            _delete_outcome(offset + i, record_id, item)
+            for i, (record_id, item) in enumerate(zip(chunk, items, strict=True))
+        ]
 
     # -- changes ---------------------------------------------------------------------------------------
 
@@ -224,11 +275,26 @@ def _upsert_outcome(index: int, item: Any) -> UpsertOutcome:
     )
 
 
-def _whole_request_refused(payload: Any, module: str, status: int) -> ZohoAPIError:
+def _delete_outcome(index: int, record_id: str, item: Any) -> DeleteOutcome:
+    item = item if isinstance(item, Mapping) else {}
+    details = item.get("details") if isinstance(item.get("details"), Mapping) else {}
+    assert isinstance(details, Mapping)
+    answered_id = str(details.get("id", record_id))
+    ok = str(item.get("status", "")).lower() == "success" and answered_id == record_id
+    return DeleteOutcome(
+        index=index,
+        record_id=record_id,
+        ok=ok,
+        code=str(item.get("code", "UNKNOWN")),
+        message=str(item.get("message", "")),
+    )
+
+
+def _whole_request_refused(payload: Any, module: str, status: int, operation: str) -> ZohoAPIError:
     body = payload if isinstance(payload, Mapping) else {}
     code = str(body.get("code", "UNEXPECTED_ANSWER"))
     return ZohoAPIError(
-        f"Zoho refused the {module} upsert: {code} ({body.get('message', 'no per-record results')})",
+        f"Zoho refused the {module} {operation}: {code} ({body.get('message', 'no per-record results')})",
         code=code,
         http_status=status,
         details=body.get("details") if isinstance(body.get("details"), Mapping) else None,

@@ -173,3 +173,57 @@ def test_field_metadata_is_parsed_into_field_meta(
     assert fields["Lead_Source"].picklist_values == ("Web",) and fields["Lead_Source"].length == 120
     assert fields["Account_Name"].lookup_module == "Accounts" and fields["Account_Name"].mandatory
     assert fake.calls("GET /crm/v8/settings/fields")[0].url.params["module"] == "Contacts"
+
+
+def delete_answer(request: httpx.Request) -> httpx.Response:
+    ids = request.url.params["ids"].split(",")
+    items = [
+        {"code": "SUCCESS", "details": {"id": i}, "message": "record deleted", "status": "success"}
+        if not i.endswith("7")
+        else {
+            "code": "INVALID_DATA",
+            "details": {"id": i},
+            "message": "the id given seems to be invalid",
+            "status": "error",
+        }
+        for i in ids
+    ]
+    return json_answer(207 if any(item["status"] == "error" for item in items) else 200, {"data": items})
+
+
+def test_delete_goes_in_chunks_of_100_ids_with_per_record_outcomes(
+    fake: FakeZoho, make_client: Callable[..., ZohoClient]
+) -> None:
+    fake.on("DELETE /crm/v8/Contacts", delete_answer)
+    ids = [str(1000 + i) for i in range(230)]
+
+    outcomes = make_client().rest.delete("Contacts", ids)
+
+    calls = fake.calls("DELETE /crm/v8/Contacts")
+    assert [len(c.url.params["ids"].split(",")) for c in calls] == [100, 100, 30]
+    assert calls[0].url.params["wf_trigger"] == "false"
+    assert [o.record_id for o in outcomes] == ids
+    assert [o.index for o in outcomes] == list(range(230))
+    unknown = [o for o in outcomes if not o.ok]
+    assert [o.record_id for o in unknown] == [i for i in ids if i.endswith("7")]
+    assert all(o.unknown and not o.retryable for o in unknown)
+    assert outcomes[0].ok and outcomes[0].code == "SUCCESS"
+
+
+def test_a_delete_refused_as_a_whole_is_an_api_error(
+    fake: FakeZoho, make_client: Callable[..., ZohoClient]
+) -> None:
+    refusal = {
+        "code": "REQUIRED_PARAM_MISSING",
+        "details": {"param": "ids"},
+        "message": "One of the expected parameter is missing",
+        "status": "error",
+    }
+    fake.on("DELETE /crm/v8/Contacts", json_answer(400, refusal))
+    with pytest.raises(ZohoAPIError, match="Contacts delete: REQUIRED_PARAM_MISSING"):
+        make_client().rest.delete("Contacts", ["1"])
+
+
+def test_deleting_no_ids_makes_no_call(fake: FakeZoho, make_client: Callable[..., ZohoClient]) -> None:
+    assert make_client().rest.delete("Contacts", []) == []
+    assert fake.calls("DELETE /crm/v8/Contacts") == []

@@ -38,3 +38,17 @@ def test_modified_since_and_deleted(emulator: RunningEmulator, connect: Callable
     with emulator.admin() as admin:
         admin.delete(f"records/Contacts/{victim}").raise_for_status()
     assert victim in {record.id for record in client.rest.deleted("Contacts")}
+
+
+def test_delete_moves_records_to_the_deleted_list(connect: Callable[..., ZohoClient]) -> None:
+    client = connect()
+    since = datetime.now(UTC) - timedelta(days=3650)
+    ids = [str(record["id"]) for record in client.rest.modified_since("Contacts", since, ["Email"])][:120]
+
+    outcomes = client.rest.delete("Contacts", [*ids, "12345"])
+
+    assert [o.ok for o in outcomes] == [True] * 120 + [False]
+    assert outcomes[-1].unknown
+    left = {str(record["id"]) for record in client.rest.modified_since("Contacts", since, ["Email"])}
+    assert left.isdisjoint(ids) and len(left) == 130
+    assert set(ids) <= {record.id for record in client.rest.deleted("Contacts")}
