@@ -16,6 +16,7 @@ when it starts without a state file, i.e. the first time.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -30,10 +31,11 @@ from syncd.connector import Connector
 from syncd.errors import ConfigError
 from syncd.plugins.manager import PluginManager, get_manager
 from syncd.store import StateStore, state_directory
-from syncd.zoho import CallbackHub, Credentials, Endpoints, ZohoClient
+from syncd.zoho import CallbackHub, Credentials, CreditInfo, Endpoints, ZohoClient
 
 Clock = Callable[[], datetime]
 EMULATOR_CREDENTIALS = Credentials("demo", "demo", "demo")
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -65,6 +67,38 @@ class Runtime:
             raise ConfigError(f"no connector named {name!r} in the configuration (configured: {known})")
         connector_class = self.plugins.connector_class(configured.type)
         return connector_class.from_options(configured.options, name=name, clock=self.clock)
+
+
+class CreditCorrector:
+    """The Zoho client's ``on_credits``: books what ``X-API-CREDITS-REMAINING`` shows was spent beyond
+    the ledger (by other applications, or calls the ledger did not count), once per new figure.
+
+    A 429 without the header books nothing (Zoho also answers 429 for concurrency); the engine defers
+    the batches a 429 stopped, and the next answer carrying the header corrects the ledger.
+    """
+
+    def __init__(self, store: StateStore, org: str, limit: int) -> None:
+        self.store = store
+        self.org = org
+        self.limit = limit
+        self.throttled = 0
+        self._last: int | None = None
+
+    def __call__(self, info: CreditInfo) -> None:
+        if info.throttled:
+            self.throttled += 1
+            log.warning("Zoho throttled a call (%s)", info.cause or "429 TOO_MANY_REQUESTS")
+        if info.remaining is None or info.remaining == self._last:
+            return
+        self._last = info.remaining
+        booked = self.store.credits.correct(self.org, info.remaining, limit=self.limit)
+        if booked:
+            log.warning(
+                "Zoho reports %d credits left of %d: booked %d credits spent outside the ledger",
+                info.remaining,
+                self.limit,
+                booked,
+            )
 
 
 def org_name(config: SyncdConfig) -> str:
@@ -175,6 +209,7 @@ def open_runtime(
             transport=transport,
             callbacks=callbacks,
             callback_url=callback_url,
+            on_credits=CreditCorrector(store, org_name(config), config.credits.daily_limit),
         )
         stack.callback(zoho.close)
         yield Runtime(config, store, zoho, get_manager(), clock, work_dir, emulator_url)

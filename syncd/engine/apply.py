@@ -169,7 +169,8 @@ class CrmWriter:
             else:
                 outcome.retry_later = outcome.retry_later or retryable
                 message = f"Zoho skipped the row ({status}): {', '.join(codes) or 'no reason given'}"
-                outcome.rejects.append(NewReject(key, "push", message, retryable, tuple(codes)))
+                row = bases.get(key, {})  # the values sent: what `syncd rejects retry` sends again
+                outcome.rejects.append(NewReject(key, "push", message, retryable, tuple(codes), row))
         with self.runtime.store.transaction() as tx:
             tx.id_map.upsert(self.mapping.name, outcome.written)
             tx.records.upsert(self.mapping.name, records)

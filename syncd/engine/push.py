@@ -16,11 +16,11 @@ from typing import Any
 
 from syncd.connector import Connector, Cursor, Record, Rejected, Tombstone
 from syncd.connector.checked import checked_read
-from syncd.engine.canonical import Canonical, CanonicalError
+from syncd.engine.canonical import Canonical, CanonicalError, canonical_row
 from syncd.engine.mapping import FieldMapping, source_key
 from syncd.engine.validate import validate_row
 from syncd.store import StateStore
-from syncd.store.rejects import NewReject
+from syncd.store.rejects import NewReject, RejectStatus
 
 Progress = Callable[[str, int], None]
 
@@ -133,3 +133,31 @@ def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
         name: value if isinstance(value, str | int | float | bool) or value is None else str(value)
         for name, value in row.items()
     }
+
+
+def retry_rejects(store: StateStore, mapping: FieldMapping, read: SourceRead) -> list[str]:
+    """Send again the rows refused earlier that are due a retry (retryable, or marked by ``syncd
+    rejects retry``) and that this read did not bring: from the values stored with the reject, so an
+    unchanged source row is retried too. Returns the keys added."""
+    with store.snapshot() as tx:
+        due = set(tx.rejects.keys_to_retry(mapping.name)) - set(read.values)
+        rejects = [
+            r
+            for status in (RejectStatus.OPEN, RejectStatus.RETRY)
+            for r in tx.rejects.find(mapping.name, status=status)
+        ]
+    added = []
+    for reject in rejects:
+        if reject.key not in due or reject.direction != "push" or not reject.row:
+            continue
+        if validate_row(reject.row, mapping.metas, insert=False):
+            continue  # still fails syncd's own checks: only a change in the source can fix it
+        try:
+            values = canonical_row(reject.row, mapping.metas)
+        except CanonicalError:
+            continue
+        read.values[reject.key] = values
+        read.raw[reject.key] = dict(reject.row)
+        read.modified[reject.key] = None
+        added.append(reject.key)
+    return added

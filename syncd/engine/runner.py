@@ -34,7 +34,7 @@ from syncd.engine.keys import Joined, join_crm
 from syncd.engine.mapping import FieldMapping
 from syncd.engine.model import Action, Side, SideRecord, SideState, frozen_values
 from syncd.engine.pull import CrmRead, read_crm, wants_full_snapshot
-from syncd.engine.push import SourceRead, dump_cursor, parse_cursor, read_source
+from syncd.engine.push import SourceRead, dump_cursor, parse_cursor, read_source, retry_rejects
 from syncd.engine.report import Counts, PipelineReport
 from syncd.engine.sides import count_deleted, crm_batches, held_conflicts, write_source
 from syncd.errors import ConfigError, SyncdError
@@ -113,6 +113,8 @@ def _execute(run: _Run, stop: threading.Event | None) -> None:
     source = read_source(
         run.connector, run.mapping, run.runtime.store, parse_cursor(push_point.cursor), run.progress
     )
+    if not run.dry_run:
+        retry_rejects(run.runtime.store, run.mapping, source)
     run.report.push.read, run.report.pull.read = source.rows, len(crm.rows)
     joined, result = _diff(run, crm, source)
     _carry_out(run, joined, crm, source, result, stop)
