@@ -44,7 +44,10 @@ class ContractPipeline:
     crm: EmulatorAdmin
 
     def run(self) -> PipelineReport:
-        return run_pipeline(self.runtime, "contract")
+        """One run of the pipeline; a run whose report carries an error fails the check."""
+        report = run_pipeline(self.runtime, "contract")
+        assert report.error is None, f"the pipeline run failed: {report.error}"
+        return report
 
     def source(self) -> dict[str, Record]:
         """The stream's records by the text of their ``find_by`` source field, read afresh."""
@@ -87,6 +90,16 @@ def differences(pipeline: ContractPipeline) -> list[str]:
                     f"{key}: {crm_field} is {crm_value!r}, the source's {source_field} {source_value!r}"
                 )
     return found
+
+
+def changes(report: PipelineReport) -> dict[str, int]:
+    """The non-zero counts of what a run changed or refused, e.g. ``{"push created": 2}``."""
+    counted = {
+        f"{direction} {name}": getattr(getattr(report, direction), name)
+        for direction in ("push", "pull")
+        for name in ("created", "updated", "deleted", "rejected", "conflicts")
+    }
+    return {name: count for name, count in counted.items() if count}
 
 
 class PipelineChecks:
@@ -159,7 +172,9 @@ class PipelineChecks:
         source, crm = contract_pipeline.source(), contract_pipeline.crm_records()
         write_jobs = contract_pipeline.crm.write_jobs()
         contract_pipeline.crm.advance_clock(60)  # a write now would show in Modified_Time
-        contract_pipeline.run()
+        report = contract_pipeline.run()
+        assert changes(report) == {}, f"the second run reported changes: {changes(report)}"
+        assert report.push.credits == 0, f"the second run spent {report.push.credits} write credits"
         assert contract_pipeline.crm.write_jobs() == write_jobs, "the second run created bulk write jobs"
         assert contract_pipeline.crm_records() == crm, "the second run wrote to the CRM"
         assert contract_pipeline.source() == source, "the second run wrote to the source"
