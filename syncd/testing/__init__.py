@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from syncd.testing.clock import FakeClock
 from syncd.testing.contract import ConnectorContract, read_all, records_by_key
+from syncd.testing.pipeline import PipelineMapping
 from syncd.testing.samples import sample_change
 
-__all__ = ["ConnectorContract", "FakeClock", "read_all", "records_by_key", "sample_change"]
+__all__ = [
+    "ConnectorContract",
+    "FakeClock",
+    "PipelineMapping",
+    "read_all",
+    "records_by_key",
+    "sample_change",
+]

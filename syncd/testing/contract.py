@@ -30,9 +30,7 @@ from syncd.connector import (
     Change,
     Connector,
     Cursor,
-    Record,
     StreamSpec,
-    checked_read,
     checked_write,
     load_config,
     redacted,
@@ -42,29 +40,13 @@ from syncd.errors import ConfigError
 from syncd.plugins.manager import PluginManager
 from syncd.testing import samples
 from syncd.testing.clock import FakeClock
+from syncd.testing.endtoend import PipelineChecks
+from syncd.testing.reads import read_all, records_by_key
 
 SECRET_LOOKING = re.compile(r"pass(word)?|secret|token|api_?key|credential|private", re.IGNORECASE)
 
 
-def read_all(
-    connector: Connector[Any], stream: str, cursor: Cursor | None = None
-) -> tuple[list[Any], Cursor]:
-    """Every item of a checked read, and its final cursor."""
-    items = list(checked_read(connector, stream, cursor))
-    final = items[-1]
-    assert isinstance(final, Cursor)
-    return items, final
-
-
-def records_by_key(spec: StreamSpec, items: list[Any]) -> dict[tuple[Any, ...], list[Record]]:
-    found: dict[tuple[Any, ...], list[Record]] = {}
-    for item in items:
-        if isinstance(item, Record):
-            found.setdefault(spec.key_of(item.values), []).append(item)
-    return found
-
-
-class ConnectorContract:
+class ConnectorContract(PipelineChecks):
     """Subclass as ``TestMyConnector``, set ``connector_class``, define a ``connector_options`` fixture."""
 
     connector_class: ClassVar[type[Connector[Any]]]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +66,53 @@ def test_the_demo_emulator_starts_with_the_seeded_crm_once(
             r["Email"]: r["Phone"] for r in rows
         }.items()
     assert (tmp_path / "var" / "demo" / "emulator.sqlite").exists()
+
+
+def run_demo_command(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
+    """One syncd command on the demo configuration, its exit code and its JSON output."""
+    code = main([*args, "--json", "--config", str(CONFIG / "demo.toml")])
+    captured = capsys.readouterr()
+    assert code in (0, 1), captured.err
+    return code, json.loads(captured.out)
+
+
+def shop_rows(tmp_path: Path, stream: str) -> dict[str, dict[str, str]]:
+    with (tmp_path / "var" / "demo" / "shop" / f"{stream}.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    key = "email" if stream == "customers" else "name"
+    return {row[key]: row for row in rows}
+
+
+def test_the_demo_syncs_both_ways_settles_the_conflict_rejects_the_bad_row_then_has_nothing_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # what `make demo` does, in a copy
+    shutil.copytree(CONFIG / "demo" / "shop", tmp_path / "var" / "demo" / "shop")
+
+    code, first = run_demo_command(capsys, "sync")
+    assert code == 1  # the demo's one reject
+    reports = {report["pipeline"]: report for report in first["pipelines"]}
+    contacts, accounts = reports["contacts"], reports["accounts"]
+    assert (contacts["push"]["created"], contacts["pull"]["created"]) == (5, 15)
+    assert (accounts["push"]["created"], accounts["pull"]["created"]) == (2, 3)
+    assert contacts["push"]["rejected"] == 1 and first["rejected"] == 1
+    assert contacts["push"]["conflicts"] == 1 and contacts["pull"]["updated"] == 1
+    customers = shop_rows(tmp_path, "customers")
+    assert customers["grace.hopper@globex.example"]["phone"] == "+442079460002"  # crm_wins
+    assert customers["niklaus.wirth@umbrella.example"]["last_name"] == "Wirth"  # from the CRM
+    assert set(shop_rows(tmp_path, "companies")) >= {"Globex", "Initech", "Umbrella", "Hooli"}
+
+    _, rejects = run_demo_command(capsys, "rejects", "list")
+    assert [(r["key"], r["message"]) for r in rejects] == [
+        ("maria.garcia@", "INVALID_DATA-Email: 'maria.garcia@' is not an email address")
+    ]
+    assert run_demo_command(capsys, "conflicts", "list")[1] == []  # settled by the policy, none held
+
+    code, second = run_demo_command(capsys, "sync")
+    assert code == 0 and second["rejected"] == 0
+    for report in second["pipelines"]:
+        for direction in ("push", "pull"):
+            counts = report[direction]
+            assert [counts[n] for n in ("created", "updated", "deleted", "rejected", "conflicts")] == [0] * 5
+        assert report["push"]["credits"] == 0 and report["paths"] == []  # no write credits
+    assert shop_rows(tmp_path, "customers") == customers
