@@ -16,6 +16,7 @@ from rich.progress import Progress, TaskID
 
 from syncd.app import open_runtime
 from syncd.config import load_config
+from syncd.engine.console import console
 from syncd.engine.report import PipelineReport, RunReport, remarks, summary_table
 from syncd.engine.runner import run_pipeline
 from syncd.errors import ConfigError
@@ -99,8 +100,8 @@ def _show(report: RunReport, as_json: bool, *, title: str) -> None:
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, default=str))
         return
-    console = Console()
-    console.print(summary_table(report.pipelines, title=title))
+    out = console()
+    out.print(summary_table(report.pipelines, title=title))
     for pipeline in report.pipelines:
         for line in remarks(pipeline):
-            console.print(line, markup=False)
+            out.print(line, markup=False)

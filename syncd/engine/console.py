@@ -45,7 +45,7 @@ def _pipelines_table(pipelines: Sequence[PipelineStatus]) -> Table:
             f"{p.connector}.{p.stream} {_arrow(p.direction)} {p.module}",
             when(run.started_at if run else None),
             outcome + (f": {run.error}" if run and run.error else ""),
-            ", ".join(f"{k} {v}" for k, v in run.counts.items()) if run else "",
+            _counts(run.counts) if run else "",
             str(run.credits) if run else "",
             _rejects(p),
             str(p.open_conflicts),
@@ -127,5 +127,17 @@ def _shown(value: Any) -> str:
     return json.dumps(value, default=str) if isinstance(value, Mapping | list) else str(value)
 
 
+def _counts(counts: Mapping[str, int]) -> str:
+    """``push_created: 5, pull_read: 20`` as ``push 5 created · pull 20 read``, zeros left out."""
+    sides: dict[str, list[str]] = {}
+    for name, value in counts.items():
+        side, _, what = name.partition("_")
+        if value and what:
+            sides.setdefault(side, []).append(f"{value} {what}")
+    return " · ".join(f"{side} {', '.join(parts)}" for side, parts in sides.items()) or "nothing"
+
+
 def console(*, err: bool = False) -> Console:
-    return Console(stderr=err, soft_wrap=False)
+    """A rich console; piped output (logs, CI) gets 120 columns rather than rich's 80."""
+    probe = Console(stderr=err)
+    return Console(stderr=err, soft_wrap=False, width=None if probe.is_terminal else max(probe.width, 120))

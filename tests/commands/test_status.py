@@ -129,3 +129,11 @@ def test_a_broken_configuration_exits_with_2(syncd: Run, tmp_path: Path) -> None
     code, _, err = syncd("status", config=bad)
     assert code == 2
     assert "zoho.emulator" in err
+
+
+def test_status_counts_read_as_words_and_leave_zeros_out() -> None:
+    from syncd.engine.console import _counts
+
+    counts = {"push_read": 16, "push_created": 0, "pull_read": 25, "pull_created": 15}
+    assert _counts(counts) == "push 16 read · pull 25 read, 15 created"
+    assert _counts({"push_read": 0}) == "nothing"
