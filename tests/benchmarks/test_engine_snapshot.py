@@ -1,0 +1,106 @@
+"""Benchmark: a full snapshot of 200,000 Contacts into the store when there is nothing to deliver.
+
+The emulator runs in its own process, seeded with 200,000 Contacts. A first run brings them all into
+a CSV source (untimed); the timed second run is a full snapshot again: bulk read, download, parse,
+read the source, join and diff, and finds no change. The baseline is a bare ``csv.reader`` over the
+same page, unzipped, in the same run. Target from issue 6: at most 2.0x the bare parse.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from syncd.app import open_runtime
+from syncd.config import load_config
+from syncd.engine.runner import run_pipeline
+from syncd.zoho import BulkQuery
+from tests.benchmarks.emulator_process import emulator_process
+
+RECORDS = 200_000
+FIELDS = {"Email": "email", "Last_Name": "surname", "First_Name": "given_name", "Phone": "phone"}
+
+
+def write_config(root: Path, url: str) -> Path:
+    """One pipeline: Contacts against a CSV folder, a full snapshot on every run."""
+    (root / "shop").mkdir()
+    (root / "shop" / "customers.csv").write_text(",".join(FIELDS.values()) + "\n", encoding="utf-8")
+    fields = "".join(f'{crm} = "{column}"\n' for crm, column in FIELDS.items())
+    path = root / "syncd.toml"
+    path.write_text(
+        f"""
+[state]
+url = "sqlite:///{root / "state.sqlite"}"
+[zoho]
+accounts_url = "{url}"
+api_url = "{url}"
+upload_url = "{url}"
+client_id = "demo"
+client_secret = "demo"
+refresh_token = "demo"
+[credits]
+daily_limit = 1000000
+[connectors.shop]
+type = "csv"
+directory = "{root / "shop"}"
+streams.customers = {{ key = ["email"] }}
+[pipelines.contacts]
+connector = "shop"
+stream = "customers"
+module = "Contacts"
+find_by = "Email"
+direction = "pull"
+full_snapshot_every = "1s"
+[pipelines.contacts.fields]
+{fields}""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _bare_parse(config: Path, into: Path) -> tuple[float, int]:
+    with open_runtime(load_config(config)) as runtime:
+        query = BulkQuery("Contacts", fields=("id", "Modified_Time", *FIELDS))
+        for _page, result in runtime.zoho.bulk_read.read_pages(query):
+            shutil.copy(result.path, into)
+    with zipfile.ZipFile(into) as archive:
+        (name,) = archive.namelist()
+        unzipped = archive.read(name).decode("utf-8")
+    started = time.perf_counter()
+    rows = sum(1 for _ in csv.reader(io.StringIO(unzipped))) - 1
+    return time.perf_counter() - started, rows
+
+
+@pytest.mark.benchmark
+def test_a_full_snapshot_with_nothing_to_deliver(tmp_path: Path) -> None:
+    with emulator_process(RECORDS, tmp_path / "emulator.log") as url:
+        config = write_config(tmp_path, url)
+        with open_runtime(load_config(config)) as runtime:
+            first = run_pipeline(runtime, "contacts")
+        assert first.error is None, first.error
+        time.sleep(1)  # full_snapshot_every has passed
+        with open_runtime(load_config(config)) as runtime:
+            started = time.perf_counter()
+            report = run_pipeline(runtime, "contacts")
+            run_seconds = time.perf_counter() - started
+        bare_seconds, rows = _bare_parse(config, tmp_path / "page.zip")
+
+    assert report.error is None, report.error
+    assert report.full_snapshot and report.pull.read == rows == RECORDS
+    assert (report.pull.created, report.pull.updated, report.push.created, report.push.updated) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    print(
+        f"\nfull snapshot of {RECORDS:,} Contacts, nothing to deliver: run {run_seconds:.2f}s "
+        f"(first run, which filled the source, {first.seconds:.2f}s); bare csv.reader over the unzipped "
+        f"page {bare_seconds:.2f}s; ratio {run_seconds / bare_seconds:.1f}x (target <= 2.0x)"
+    )
