@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
 from syncd.cli import main
 from syncd.store import StateStore
+from tests.store.conftest import postgres_schema
 
 CONFIG = """
 [state]
@@ -88,15 +87,5 @@ def syncd(capsys: pytest.CaptureFixture[str], config_file: Path, monkeypatch: py
 @pytest.fixture
 def postgres_database(postgres_url: str) -> Iterator[str]:
     """A PostgreSQL schema of this test's own (dropped afterwards)."""
-    name = f"syncd_test_{uuid.uuid4().hex[:12]}"
-    url = make_url(postgres_url).set(drivername="postgresql+psycopg")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {name}"))
-    try:
-        scoped = url.update_query_dict({"options": f"-csearch_path={name}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
-        admin.dispose()
+    with postgres_schema(postgres_url) as url:
+        yield url
