@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +44,22 @@ def _reached(step: Step | str) -> None:
     """The kill-test hook (see the module docstring)."""
     if os.environ.get(KILL_ENV) == str(step):
         os._exit(137)
+
+
+@contextmanager
+def reserved_credits(runtime: Runtime, cost: int, purpose: str) -> Iterator[int | None]:
+    """Reserve ``cost`` credits within the budget (None when they do not fit); released if the
+    work raises before committing them."""
+    credits = runtime.config.credits
+    reservation = runtime.store.credits.reserve(
+        runtime.org, cost, purpose, limit=credits.daily_limit, reserve=credits.reserve
+    )
+    try:
+        yield reservation
+    except BaseException:
+        if reservation is not None:
+            runtime.store.credits.release(reservation)
+        raise
 
 
 @dataclass
@@ -75,23 +92,13 @@ class CrmWriter:
     # -- a new batch ------------------------------------------------------------------------------
 
     def run(self, batch: Batch, rows: Sequence[Row]) -> BatchOutcome:
-        credits = self.runtime.config.credits
-        reservation = self.runtime.store.credits.reserve(
-            self.runtime.org,
-            batch.cost,
-            f"{batch.kind} {self.mapping.name} ({batch.rows} rows)",
-            limit=credits.daily_limit,
-            reserve=credits.reserve,
-        )
-        if reservation is None:
-            return BatchOutcome(deferred=True)
-        try:
+        purpose = f"{batch.kind} {self.mapping.name} ({batch.rows} rows)"
+        with reserved_credits(self.runtime, batch.cost, purpose) as reservation:
+            if reservation is None:
+                return BatchOutcome(deferred=True)
             if batch.kind is BatchKind.BULK_WRITE:
                 return self._bulk(batch, rows, reservation)
             return self._rest(batch, rows, reservation)
-        except BaseException:
-            self.runtime.store.credits.release(reservation)
-            raise
 
     def _bulk(self, batch: Batch, rows: Sequence[Row], reservation: int) -> BatchOutcome:
         writer = self.runtime.zoho.bulk_write

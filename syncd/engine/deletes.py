@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from syncd.app import Runtime
-from syncd.engine.apply import BatchOutcome
+from syncd.engine.apply import BatchOutcome, reserved_credits
 from syncd.engine.mapping import FieldMapping
 from syncd.engine.plan import Batch
 from syncd.store.api import Transaction
@@ -50,21 +50,11 @@ class CrmDeleter:
         unmapped = [key for key in keys if key not in ids]
         if not ids:
             return self._forget_unmapped(unmapped)
-        credits = self.runtime.config.credits
-        reservation = self.runtime.store.credits.reserve(
-            self.runtime.org,
-            batch.cost,
-            f"{batch.kind} {self.mapping.name} ({len(ids)} rows)",
-            limit=credits.daily_limit,
-            reserve=credits.reserve,
-        )
-        if reservation is None:
-            return DeleteOutcomes(deferred=True)
-        try:
+        purpose = f"{batch.kind} {self.mapping.name} ({len(ids)} rows)"
+        with reserved_credits(self.runtime, batch.cost, purpose) as reservation:
+            if reservation is None:
+                return DeleteOutcomes(deferred=True)
             outcome = self._delete(ids, batch.cost, reservation)
-        except BaseException:
-            self.runtime.store.credits.release(reservation)
-            raise
         _merge_unmapped(outcome, self._forget_unmapped(unmapped))
         return outcome
 
