@@ -19,10 +19,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from syncd.errors import JobFailedError, ResultExpiredError, ZohoAPIError
+from syncd.errors import ResultExpiredError, ZohoAPIError
 from syncd.zoho.archive import ResultFile
 from syncd.zoho.errors import expired_error
-from syncd.zoho.jobs import CallbackHub, PollPolicy, job_id_of, normalise_state, unwrap, wait_until_finished
+from syncd.zoho.jobs import CallbackHub, PollPolicy, job_id_of, normalise_state, unwrap, wait_for_job
 from syncd.zoho.limits import DownloadLimiter
 from syncd.zoho.metadata import FieldCatalog
 from syncd.zoho.query import BulkQuery
@@ -167,16 +167,9 @@ class BulkReader:
         return ReadJob.parse(answer.payload, fallback_id=job_id)
 
     def wait(self, job_id: str) -> ReadJob:
-        job: ReadJob = wait_until_finished(
-            lambda: self.status(job_id), lambda j: j.finished, policy=self._poll, job_id=job_id, hub=self._hub
+        return wait_for_job(
+            "read", job_id, self.status, policy=self._poll, hub=self._hub, failed_code="FAILURE"
         )
-        if job.state == "FAILED":
-            raise JobFailedError(
-                f"bulk read job {job_id} failed: {job.error_message or 'Zoho gave no reason'}",
-                code=job.error_code or "FAILURE",
-                job_id=job_id,
-            )
-        return job
 
     def download(self, job: ReadJob | str) -> BulkResult:
         """Spool the result zip to a temporary file and open it; raises ResultExpiredError after 24 h."""

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from syncd.errors import ConfigError, JobFailedError, ZohoAPIError
+from syncd.errors import ConfigError, ZohoAPIError
 from syncd.zoho.archive import ResultFile
 from syncd.zoho.batches import BatchWriter, ChildRows, KeyOf, Part, Preparation, PreparedBatch
-from syncd.zoho.jobs import CallbackHub, PollPolicy, job_id_of, normalise_state, unwrap, wait_until_finished
+from syncd.zoho.jobs import CallbackHub, PollPolicy, job_id_of, normalise_state, unwrap, wait_for_job
 from syncd.zoho.limits import DownloadLimiter
 from syncd.zoho.metadata import FieldCatalog
 from syncd.zoho.outcomes import RowOutcome, join_outcomes
@@ -236,16 +236,9 @@ class BulkWriter:
         return WriteJob.parse(answer.payload, fallback_id=job_id)
 
     def wait(self, job_id: str) -> WriteJob:
-        job: WriteJob = wait_until_finished(
-            lambda: self.status(job_id), lambda j: j.finished, policy=self._poll, job_id=job_id, hub=self._hub
+        return wait_for_job(
+            "write", job_id, self.status, policy=self._poll, hub=self._hub, failed_code="FAILED"
         )
-        if job.state == "FAILED":
-            raise JobFailedError(
-                f"bulk write job {job_id} failed: {job.error_message or 'Zoho gave no reason'}",
-                code=job.error_code or "FAILED",
-                job_id=job_id,
-            )
-        return job
 
     def fetch_result(self, job: WriteJob | str, batch: PreparedBatch) -> list[RowOutcome]:
         """One outcome per row of the batch's (parent) CSV, in upload order."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import tenacity
 
-from syncd.errors import TransientError
+from syncd.errors import JobFailedError, TransientError
 
 RUNNING = "IN_PROGRESS"
 FINISHED_STATES = frozenset({"COMPLETED", "FAILED"})
@@ -117,3 +117,42 @@ def wait_until_finished(
             f"bulk job {job_id} had not finished after {policy.timeout:.0f} s; it can be waited for again",
             job_id=job_id,
         ) from None
+
+
+class _Job(Protocol):
+    @property
+    def finished(self) -> bool: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def error_message(self) -> str | None: ...
+
+    @property
+    def error_code(self) -> str | None: ...
+
+
+JobT = TypeVar("JobT", bound=_Job)
+
+
+def wait_for_job(
+    kind: str,
+    job_id: str,
+    status: Callable[[str], JobT],
+    *,
+    policy: PollPolicy,
+    hub: CallbackHub | None,
+    failed_code: str,
+) -> JobT:
+    """Poll a bulk ``kind`` job (read or write) until it finishes; a failed job raises JobFailedError."""
+    job: JobT = wait_until_finished(
+        lambda: status(job_id), lambda j: j.finished, policy=policy, job_id=job_id, hub=hub
+    )
+    if job.state == "FAILED":
+        raise JobFailedError(
+            f"bulk {kind} job {job_id} failed: {job.error_message or 'Zoho gave no reason'}",
+            code=job.error_code or failed_code,
+            job_id=job_id,
+        )
+    return job
