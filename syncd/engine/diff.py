@@ -21,7 +21,7 @@ Per record:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -245,6 +245,18 @@ def _apply_brake(
         blocked.append(MassDeleteBlocked(side, len(deleting), total, policy.max_delete_share))
         outcomes = {key: _Outcome() if key in deleting else outcome for key, outcome in outcomes.items()}
     return outcomes, tuple(blocked)
+
+
+def mass_delete_check(
+    deletes: Sequence[Change], total: int, policy: DiffPolicy
+) -> tuple[MassDeleteBlocked, ...]:
+    """The sides whose share of ``deletes`` (of ``total`` records synced) the brake withholds."""
+    blocked = []
+    for side in Side:
+        count = sum(1 for change in deletes if change.action is Action.DELETE and change.target is side)
+        if count and not policy.allow_mass_delete and count > policy.max_delete_share * total:
+            blocked.append(MassDeleteBlocked(side, count, total, policy.max_delete_share))
+    return tuple(blocked)
 
 
 def _deletes_on(outcome: _Outcome, side: Side) -> bool:

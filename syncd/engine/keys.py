@@ -13,7 +13,7 @@ A CRM row gets its source key, in this order:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,30 +39,52 @@ class Joined:
     unplaced: dict[str, str] = field(default_factory=dict)  # CRM id -> why it has no source key
 
 
-def join_crm(
-    rows: Mapping[str, CrmRow],
-    known: Mapping[str, str],
-    source: Mapping[str, Mapping[str, Canonical]],
-    mapping: FieldMapping,
-) -> Joined:
-    """``known``: CRM id -> source key from the ID map; ``source``: this read's records by key."""
-    find_by = mapping.pipeline.find_by
-    by_value = _index(source, find_by, taken=set(known.values()))
-    joined = Joined()
-    for crm_id, row in rows.items():
-        key = known.get(crm_id)
-        if key is None:
-            key = by_value.pop(_match_value(row.values.get(find_by)), None) if find_by != "id" else None
-            if key is not None:
-                joined.matched[key] = crm_id
-        if key is None:
-            key = mapping.derive_key(row.values)
-        if key is None or key in joined.records:
-            joined.unplaced[crm_id] = mapping.why_not_creatable() if key is None else f"duplicate key {key!r}"
-            continue
-        joined.records[key] = SideRecord(frozen_values(row.values), row.modified)
-        joined.ids[key] = crm_id
-    return joined
+class KeyJoiner:
+    """Places the CRM rows of a run, chunk by chunk, in the source's key space.
+
+    ``source``: this read's records by key; ``taken``: those of its keys the ID map pairs with a
+    CRM record already, which find_by must not pair again. A source record is matched once.
+    """
+
+    def __init__(
+        self, source: Mapping[str, Mapping[str, Canonical]], taken: Collection[str], mapping: FieldMapping
+    ) -> None:
+        self._mapping = mapping
+        self._find_by = mapping.pipeline.find_by
+        self._by_value = _index(source, self._find_by, set(taken)) if self._find_by != "id" else {}
+
+    def join(
+        self,
+        rows: Iterable[CrmRow],
+        known: Mapping[str, str],
+        placed: Callable[[list[str]], Mapping[str, str]],
+    ) -> Joined:
+        """``known``: CRM id -> source key from the ID map; ``placed(keys)``: which of these new keys
+        the ID map already gives to a CRM record (another row of this module holds that key)."""
+        joined = Joined()
+        fresh: dict[str, str] = {}
+        for row in rows:
+            key = known.get(row.crm_id)
+            if key is None:
+                key = self._by_value.pop(_match_value(row.values.get(self._find_by)), None)
+                if key is not None:
+                    joined.matched[key] = row.crm_id
+            if key is None:
+                key = self._mapping.derive_key(row.values)
+            if key is None or key in joined.records:
+                why = self._mapping.why_not_creatable() if key is None else f"duplicate key {key!r}"
+                joined.unplaced[row.crm_id] = why
+                continue
+            if row.crm_id not in known:
+                fresh[key] = row.crm_id
+            joined.records[key] = SideRecord(frozen_values(row.values), row.modified)
+            joined.ids[key] = row.crm_id
+        for key, crm_id in placed(list(fresh)).items():
+            if crm_id != fresh[key]:
+                joined.unplaced[fresh[key]] = f"duplicate key {key!r} (CRM record {crm_id} holds it)"
+                del joined.records[key], joined.ids[key]
+                joined.matched.pop(key, None)
+        return joined
 
 
 def _index(source: Mapping[str, Mapping[str, Canonical]], find_by: str, taken: set[str]) -> dict[object, str]:

@@ -124,6 +124,10 @@ class FieldMapping:
             return spec.default
         return value
 
+    def type_of(self, column: str) -> str:
+        """The Zoho data type a read column's cells are canonicalised as."""
+        return self._type(next((n for n in self.compared if _column_of(n) == column), column))
+
     def _type(self, name: str) -> str:
         if name.lower().endswith(".id"):
             return "lookup"

@@ -1,15 +1,21 @@
-"""Reading the CRM side of a run: a full bulk-read snapshot or an incremental one by Modified_Time.
+"""Reading the CRM side of a run, page by page: a full bulk-read snapshot or an incremental one.
 
 A full snapshot runs on the first run and whenever ``full_snapshot_every`` has passed since the
 last; otherwise only records modified since the checkpoint (minus an overlap, so a record saved
-while the last read ran is not missed) are read. Pages are read while Zoho says ``more_records``.
-With deletes on, a full snapshot also asks Zoho's deleted-records API, the second signal a CRM
-delete needs.
+while the last read ran is not missed) are read. Pages are read while Zoho says ``more_records``
+and handed on in chunks of :data:`CHUNK` rows, so a run holds one chunk of the CRM at a time,
+never the module. With deletes on, a full snapshot first asks Zoho's deleted-records API, the
+second signal a CRM delete needs.
+
+Each row keeps its cells as Zoho sent them, with a hash of them (:func:`raw_hash`): a record whose
+hash is the one remembered when both sides last agreed is unchanged, and nothing of it needs
+reading (:meth:`syncd.store.id_map.IdMap.seen_before`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,16 +27,33 @@ from syncd.store.checkpoints import Checkpoint
 from syncd.zoho import BulkQuery, ZohoClient, where
 
 OVERLAP = timedelta(minutes=5)
+CHUNK = 20_000
 Progress = Callable[[str, int], None]
 
 
 @dataclass
 class CrmRead:
-    rows: dict[str, CrmRow] = field(default_factory=dict)
+    """What the read learnt beyond the rows; filled in as the chunks are consumed."""
+
     complete: bool = False
     deleted_ids: dict[str, datetime | None] = field(default_factory=dict)
     newest: datetime | None = None  # the latest Modified_Time seen: the next incremental read's start
     pages: int = 0
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """A bulk-read row as sent: the compared columns' cells (:attr:`FieldMapping.read_columns`)."""
+
+    crm_id: str
+    cells: tuple[str, ...]
+    hash: str
+    modified: datetime | None
+
+    def canonical(self, mapping: FieldMapping) -> CrmRow:
+        values = mapping.crm_values(dict(zip(mapping.read_columns, self.cells, strict=True)))
+        return CrmRow(self.crm_id, values, self.modified)
 
 
 def wants_full_snapshot(checkpoint: Checkpoint, every: timedelta, now: datetime) -> bool:
@@ -38,39 +61,82 @@ def wants_full_snapshot(checkpoint: Checkpoint, every: timedelta, now: datetime)
     return last is None or checkpoint.cursor is None or now - last >= every
 
 
+def raw_salt(mapping: FieldMapping) -> bytes:
+    """Ties a raw hash to the columns and their types: a changed mapping or field type hashes anew."""
+    described = "|".join(f"{name}:{mapping.type_of(name)}" for name in mapping.read_columns)
+    return hashlib.blake2b(described.encode(), digest_size=16).digest()
+
+
+def raw_hash(cells: Sequence[str], salt: bytes) -> str:
+    return hashlib.blake2b("\x1f".join(cells).encode(), digest_size=12, key=salt).hexdigest()
+
+
 def read_crm(
     zoho: ZohoClient,
     mapping: FieldMapping,
     checkpoint: Checkpoint,
+    read: CrmRead,
     *,
-    full: bool,
     progress: Progress | None = None,
-) -> CrmRead:
+) -> Iterator[list[RawRow]]:
+    """The module's rows in chunks; ``read`` (its ``complete`` says full or incremental) collects
+    pages, the newest ``Modified_Time`` and, for a full snapshot with deletes on, the deleted ids."""
     module = mapping.pipeline.module
-    columns = ("id", "Modified_Time", *(c for c in mapping.read_columns if c not in ("id", "Modified_Time")))
-    criteria = None
-    if not full and checkpoint.cursor:
-        since = datetime.fromisoformat(checkpoint.cursor) - OVERLAP
-        criteria = where("Modified_Time", "greater_equal", since.isoformat(timespec="seconds"))
-    read = CrmRead(complete=full)
-    for _page, result in zoho.bulk_read.read_pages(BulkQuery(module, fields=columns, criteria=criteria)):
-        read.pages += 1
-        for row in result.records():
-            _take(read, row, mapping)
-        if progress:
-            progress("pages", 1)
-    if full and mapping.pipeline.delete_policy is not DeletePolicy.OFF:
+    if read.complete and mapping.pipeline.delete_policy is not DeletePolicy.OFF:
+        # Asked before the snapshot: a record deleted while it is read is then missing from the
+        # snapshot but not yet confirmed, and the next snapshot confirms it.
         read.deleted_ids = {
             item.id: canonical_datetime(item.deleted_time) for item in zoho.rest.deleted(module)
         }
-    return read
+    compared = mapping.read_columns
+    columns = ("id", "Modified_Time", *(c for c in compared if c not in ("id", "Modified_Time")))
+    criteria = None
+    if not read.complete and checkpoint.cursor:
+        since = datetime.fromisoformat(checkpoint.cursor) - OVERLAP
+        criteria = where("Modified_Time", "greater_equal", since.isoformat(timespec="seconds"))
+    salt = raw_salt(mapping)
+    for _page, result in zoho.bulk_read.read_pages(BulkQuery(module, fields=columns, criteria=criteria)):
+        read.pages += 1
+        yield from _chunks(read, result, result.columns, compared, salt)
+        if progress:
+            progress("pages", 1)
 
 
-def _take(read: CrmRead, row: dict[str, str], mapping: FieldMapping) -> None:
-    crm_id = row.get("id") or row.get("Id")
-    if not crm_id:
-        return
-    modified = canonical_datetime(row.get("Modified_Time"))
-    read.rows[crm_id] = CrmRow(crm_id, mapping.crm_values(row), modified)
-    if modified is not None and (read.newest is None or modified > read.newest):
-        read.newest = modified
+def _chunks(
+    read: CrmRead, rows: Iterable[list[str]], header: Sequence[str], compared: Sequence[str], salt: bytes
+) -> Iterator[list[RawRow]]:
+    position = {name.lower(): index for index, name in enumerate(header)}
+    id_at, modified_at = position.get("id"), position.get("modified_time")
+    wanted = [position.get(name.lower()) for name in compared]
+    width = len(header)
+    chunk: list[RawRow] = []
+    newest, last_text, last_stamp = read.newest, "", None
+    for row in rows:
+        crm_id = row[id_at] if id_at is not None and id_at < len(row) else ""
+        if not crm_id:
+            continue
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        cells = tuple("" if at is None else row[at] for at in wanted)
+        stamp_text = row[modified_at] if modified_at is not None else ""
+        if stamp_text != last_text:  # rows saved together share a stamp: parse each one once
+            last_text, last_stamp = stamp_text, _modified(stamp_text)
+            if last_stamp is not None and (newest is None or last_stamp > newest):
+                newest = last_stamp
+        stamp = last_stamp
+        chunk.append(RawRow(crm_id, cells, raw_hash(cells, salt), stamp))
+        if len(chunk) >= CHUNK:
+            read.rows += len(chunk)
+            read.newest = newest
+            yield chunk
+            chunk = []
+    read.rows += len(chunk)
+    read.newest = newest
+    if chunk:
+        yield chunk
+
+
+def _modified(text: str) -> datetime | None:
+    if not text:
+        return None
+    return canonical_datetime(text)

@@ -16,10 +16,9 @@ from syncd.connector.checked import checked_write
 from syncd.engine.apply import BatchOutcome, CrmWriter, Row
 from syncd.engine.canonical import Canonical, to_json
 from syncd.engine.deletes import CrmDeleter, DeleteOutcomes
-from syncd.engine.diff import Diff
 from syncd.engine.keys import Joined
 from syncd.engine.mapping import KEY_SEPARATOR
-from syncd.engine.model import Action, Change, Side
+from syncd.engine.model import Action, Change, Conflict
 from syncd.engine.plan import BatchKind, Plan, plan_push
 from syncd.engine.push import SourceRead
 from syncd.errors import RateLimitedError
@@ -30,17 +29,21 @@ if TYPE_CHECKING:
     from syncd.engine.runner import _Run
 
 
-def write_source(
-    run: _Run, joined: Joined, source: SourceRead, bases: Mapping[str, Mapping[str, Canonical]], result: Diff
-) -> set[str]:
-    """Apply the changes aimed at the source; returns the keys the connector refused."""
-    changes = result.to(Side.SOURCE)
+def source_changes(
+    run: _Run, changes: Sequence[Change], joined: Joined, source: SourceRead
+) -> list[SourceChange]:
+    """The connector's form of changes aimed at the source: key fields and typed values."""
+    reverse = _reverse_lookups(run, changes, joined)
+    return [_source_change(run, change, joined, source, reverse) for change in changes]
+
+
+def write_source(run: _Run, changes: Sequence[Change], wanted: Sequence[SourceChange]) -> set[str]:
+    """Apply the changes aimed at the source (``wanted``: their :func:`source_changes`); returns the
+    keys the connector refused."""
     counts = run.report.pull
     if run.dry_run or not changes:
         _tally(counts, changes)
         return set()
-    reverse = _reverse_lookups(run, changes, joined)
-    wanted = [_source_change(run, change, joined, source, reverse) for change in changes]
     outcomes = checked_write(run.connector, run.mapping.pipeline.stream, wanted)
     failed: set[str] = set()
     rejects = []
@@ -106,10 +109,13 @@ def _reverse_lookups(run: _Run, changes: Sequence[Change], joined: Joined) -> di
 
 
 def crm_batches(
-    run: _Run, joined: Joined, source: SourceRead, bases: Mapping[str, Mapping[str, Canonical]], result: Diff
+    run: _Run,
+    changes: Sequence[Change],
+    joined: Joined,
+    source: SourceRead,
+    bases: Mapping[str, Mapping[str, Canonical]],
 ) -> None:
     """Plan the CRM-bound changes within the credits left and run them through the journal."""
-    changes = result.to(Side.CRM)
     if not changes:
         return
     plan = _plan(run, changes)
@@ -197,10 +203,10 @@ def _count_written(
     counts.jobs += jobs
 
 
-def held_conflicts(result: Diff, joined: Joined) -> list[NewConflict]:
+def held_conflicts(held: Sequence[Conflict], joined: Joined) -> list[NewConflict]:
     """The conflicts waiting for a person, one row per record with every held field."""
     fields: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: {"base": {}, "crm": {}, "source": {}})
-    for conflict in result.held:
+    for conflict in held:
         name = conflict.field or "*record*"
         entry = fields[conflict.key]
         entry["base"][name] = to_json(conflict.base)

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +16,7 @@ from syncd.store.bulk import driver_format, fast_upsert, lookup_pairs
 from syncd.store.models import metadata
 
 TABLE = metadata.tables["id_map"]
+STATE = metadata.tables["record_state"]
 COLUMNS = ["pipeline", "source_key", "crm_id", "updated_at"]
 
 
@@ -31,6 +32,48 @@ class IdMap:
     def source_keys(self, pipeline: str, crm_ids: Iterable[str]) -> dict[str, str]:
         """``{CRM id: source key}`` for the CRM ids that are mapped."""
         return dict(self._lookup(pipeline, "crm_id", "source_key", crm_ids))
+
+    def seen_before(self, pipeline: str, hashes: Mapping[str, str]) -> dict[str, tuple[str, bool]]:
+        """``{CRM id: (source key, unchanged)}`` for the mapped ids of ``hashes`` (CRM id -> raw hash).
+
+        A record is unchanged when its stored :meth:`remember_raw` value is its raw hash joined with
+        the record state's current fingerprint. Any later change of the record state (a write, a
+        held conflict, a resolution) changes that fingerprint, so a stale hash never matches. One
+        query per few thousand ids, as :meth:`crm_ids`.
+        """
+        query = (
+            select(TABLE.c.crm_id, TABLE.c.source_key, TABLE.c.crm_fingerprint, STATE.c.fingerprint)
+            .select_from(
+                TABLE.outerjoin(
+                    STATE,
+                    (STATE.c.pipeline == TABLE.c.pipeline) & (STATE.c.source_key == TABLE.c.source_key),
+                )
+            )
+            .where(TABLE.c.pipeline == pipeline)
+        )
+        found: dict[str, tuple[str, bool]] = {}
+        for chunk in chunked(hashes, LOOKUP_CHUNK):
+            rows = self._connection.execute(query.where(one_of(self._connection, TABLE.c.crm_id, chunk)))
+            for crm_id, key, remembered, fingerprint in rows:
+                raw = hashes[crm_id]
+                found[crm_id] = (key, bool(raw) and remembered == f"{raw}:{fingerprint}")
+        return found
+
+    def remember_raw(self, pipeline: str, raw: Mapping[str, tuple[str, str] | None]) -> None:
+        """``{source key: (raw hash, record-state fingerprint) or None}``: what :meth:`seen_before`
+        compares with (None forgets it)."""
+        if not raw:
+            return
+        statement = (
+            update(TABLE)
+            .where(TABLE.c.pipeline == bindparam("p"), TABLE.c.source_key == bindparam("k"))
+            .values(crm_fingerprint=bindparam("f"))
+        )
+        rows = [
+            {"p": pipeline, "k": key, "f": None if pair is None else f"{pair[0]}:{pair[1]}"}
+            for key, pair in raw.items()
+        ]
+        self._connection.execute(statement, rows)
 
     def upsert(self, pipeline: str, mapping: Mapping[str, str]) -> None:
         """Map each source key to its CRM id, replacing an older mapping of the same key.

@@ -63,6 +63,9 @@ class IdMappingRow(Base):
     pipeline: Mapped[str] = mapped_column(Name, primary_key=True)
     source_key: Mapped[str] = mapped_column(Key, primary_key=True)
     crm_id: Mapped[str] = mapped_column(String(40))
+    crm_fingerprint: Mapped[str | None] = mapped_column(
+        String(120), comment="raw bulk-read hash and the record-state fingerprint it was taken with"
+    )
     updated_at: Mapped[datetime]
     __table_args__ = (
         UniqueConstraint("pipeline", "crm_id", name="uq_id_map_pipeline_crm_id"),

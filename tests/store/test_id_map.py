@@ -52,3 +52,20 @@ def test_delete_forgets_only_the_given_keys(store: StateStore) -> None:
         tx.id_map.upsert("contacts", {"a": "1", "b": "2", "c": "3"})
         assert tx.id_map.delete("contacts", ["a", "c", "zzz"]) == 2
         assert tx.id_map.crm_ids("contacts", ["a", "b", "c"]) == {"b": "2"}
+
+
+def test_a_remembered_raw_hash_holds_only_while_the_record_state_is_unchanged(store: StateStore) -> None:
+    from syncd.store.records import SyncedRecord
+
+    with store.transaction() as tx:
+        tx.id_map.upsert("contacts", {"a": "1", "b": "2", "c": "3"})
+        tx.records.upsert("contacts", [SyncedRecord(k, {"Email": k}, f"fp-{k}") for k in ("a", "b", "c")])
+        tx.id_map.remember_raw("contacts", {"a": ("h1", "fp-a"), "b": ("h2", "fp-b"), "c": None})
+    with store.transaction() as tx:
+        seen = tx.id_map.seen_before("contacts", {"1": "h1", "2": "other", "3": "h3", "9": "h9"})
+        assert seen == {"1": ("a", True), "2": ("b", False), "3": ("c", False)}
+        tx.records.upsert("contacts", [SyncedRecord("a", {"Email": "new"}, "fp-a2")])  # the base moved on
+        assert tx.id_map.seen_before("contacts", {"1": "h1"}) == {"1": ("a", False)}
+        tx.id_map.remember_raw("contacts", {"a": ("h1", "fp-a2")})
+        assert tx.id_map.seen_before("contacts", {"1": "h1"}) == {"1": ("a", True)}
+        assert tx.id_map.seen_before("leads", {"1": "h1"}) == {}

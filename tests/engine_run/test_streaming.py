@@ -1,0 +1,113 @@
+"""The CRM side is read chunk by chunk: unchanged rows are recognised by their raw hash, and a run
+cut into many small chunks and source batches ends exactly where one big chunk does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from syncd.engine import pull, runner, walk
+from syncd.engine.keys import CrmRow
+from syncd.engine.pull import RawRow
+from tests.engine_run.conftest import RunOnce, World
+
+
+@pytest.fixture
+def canonicalised(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The CRM ids of the rows a run had to read in full (canonicalise and diff)."""
+    seen: list[str] = []
+    original = RawRow.canonical
+
+    def counting(self: RawRow, mapping: Any) -> CrmRow:
+        seen.append(self.crm_id)
+        return original(self, mapping)
+
+    monkeypatch.setattr(RawRow, "canonical", counting)
+    return seen
+
+
+@pytest.fixture
+def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(pull, "CHUNK", 2)
+    monkeypatch.setattr(walk, "SOURCE_BATCH", 3)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def full_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run reads the whole module, as a run after ``full_snapshot_every`` does."""
+    monkeypatch.setattr(runner, "wants_full_snapshot", lambda *_: True)
+
+
+def test_an_unchanged_crm_record_is_not_read_again(
+    world: World, sync_once: RunOnce, canonicalised: list[str]
+) -> None:
+    world.write_csv("ada@example.com,Lovelace,Ada,+44123", "grace@example.com,Hopper,Grace,")
+    assert sync_once().error is None  # pushes both: the CRM's raw form is not known yet
+    assert sync_once().error is None  # reads both back, finds them equal, remembers their raw form
+    canonicalised.clear()
+
+    quiet = sync_once()
+
+    assert quiet.error is None and quiet.pull.read == 2 and quiet.pull.unchanged == 2
+    assert canonicalised == []
+    ada = next(r for r in world.crm_records() if r["Email"] == "ada@example.com")
+    world.admin("PATCH", f"records/Contacts/{ada['id']}", json={"Phone": "+4400"})
+
+    changed = sync_once()
+
+    assert changed.error is None and changed.pull.updated == 1
+    assert canonicalised == [ada["id"]]
+    assert "ada@example.com,Lovelace,Ada,+4400" in world.csv_rows()
+
+
+def test_a_crm_record_the_base_disagrees_with_is_always_read(
+    world: World, sync_once: RunOnce, canonicalised: list[str]
+) -> None:
+    world.write_config(conflict_policy="manual")
+    world.write_csv("ada@example.com,Lovelace,Ada,+44123")
+    sync_once(), sync_once()
+    ada = world.crm_records()[0]
+    world.admin("PATCH", f"records/Contacts/{ada['id']}", json={"Phone": "+4400"})
+    world.write_csv("ada@example.com,Lovelace,Ada,+4499")
+    held = sync_once()
+    assert held.pull.conflicts == 1
+    canonicalised.clear()
+
+    again = sync_once()
+
+    # The CRM holds a value the base does not: its raw form must not pass for the base.
+    assert again.error is None
+    assert canonicalised == [ada["id"]]
+
+
+@pytest.mark.usefixtures("tiny_chunks")
+def test_many_small_chunks_end_where_one_big_one_does(world: World, sync_once: RunOnce) -> None:
+    crm = [{"Email": f"crm{n}@example.com", "Last_Name": f"Crm{n}", "First_Name": "C"} for n in range(7)]
+    crm += [{"Email": "both@example.com", "Last_Name": "Both", "First_Name": "CRM"}]
+    world.admin("POST", "records/Contacts", json={"records": crm})
+    world.write_csv(*(f"shop{n}@example.com,Shop{n},S," for n in range(5)), "both@example.com,Both,CRM,+1")
+
+    first = sync_once()
+
+    assert first.error is None
+    emails = sorted(r["Email"] for r in world.crm_records())
+    assert emails.count("both@example.com") == 1  # matched by find_by, not created again
+    assert len(emails) == 8 + 5
+    assert len(world.csv_rows()) == 7 + 5 + 1
+    with world.runtime() as runtime, runtime.store.snapshot() as tx:
+        assert tx.id_map.count("contacts") == 13
+        assert tx.records.count("contacts") == 13
+
+    second, third = sync_once(), sync_once()
+
+    for report in (second, third):
+        assert (report.push.created, report.push.updated, report.pull.created, report.pull.updated) == (
+            0,
+            0,
+            0,
+            0,
+        )
+        assert report.push.credits == 0
