@@ -49,11 +49,11 @@ class RawRow:
     crm_id: str
     cells: tuple[str, ...]
     hash: str
-    modified: datetime | None
+    modified: str  # Modified_Time as sent: parsed only for the rows that are read in full
 
     def canonical(self, mapping: FieldMapping) -> CrmRow:
         values = mapping.crm_values(dict(zip(mapping.read_columns, self.cells, strict=True)))
-        return CrmRow(self.crm_id, values, self.modified)
+        return CrmRow(self.crm_id, values, _modified(self.modified))
 
 
 def wants_full_snapshot(checkpoint: Checkpoint, every: timedelta, now: datetime) -> bool:
@@ -110,7 +110,7 @@ def _chunks(
     wanted = [position.get(name.lower()) for name in compared]
     width = len(header)
     chunk: list[RawRow] = []
-    newest, last_text, last_stamp = read.newest, "", None
+    latest = _Latest()
     for row in rows:
         crm_id = row[id_at] if id_at is not None and id_at < len(row) else ""
         if not crm_id:
@@ -118,22 +118,42 @@ def _chunks(
         if len(row) < width:
             row = row + [""] * (width - len(row))
         cells = tuple("" if at is None else row[at] for at in wanted)
-        stamp_text = row[modified_at] if modified_at is not None else ""
-        if stamp_text != last_text:  # rows saved together share a stamp: parse each one once
-            last_text, last_stamp = stamp_text, _modified(stamp_text)
-            if last_stamp is not None and (newest is None or last_stamp > newest):
-                newest = last_stamp
-        stamp = last_stamp
+        stamp = row[modified_at] if modified_at is not None else ""
+        latest.see(stamp)
         chunk.append(RawRow(crm_id, cells, raw_hash(cells, salt), stamp))
         if len(chunk) >= CHUNK:
-            read.rows += len(chunk)
-            read.newest = newest
+            _close(read, chunk, latest)
             yield chunk
             chunk = []
-    read.rows += len(chunk)
-    read.newest = newest
+    _close(read, chunk, latest)
     if chunk:
         yield chunk
+
+
+class _Latest:
+    """The latest of many ``Modified_Time`` texts, parsing few: texts of one shape (length and UTC
+    offset, as Zoho writes them) compare as text, so only each shape's greatest is parsed."""
+
+    def __init__(self) -> None:
+        self.by_shape: dict[tuple[int, str], str] = {}
+
+    def see(self, text: str) -> None:
+        if text:
+            shape = (len(text), text[19:])  # after YYYY-MM-DDTHH:MM:SS: the offset
+            if text > self.by_shape.get(shape, ""):
+                self.by_shape[shape] = text
+
+    def latest(self) -> datetime | None:
+        stamps = [stamp for text in self.by_shape.values() if (stamp := _modified(text)) is not None]
+        self.by_shape.clear()
+        return max(stamps, default=None)
+
+
+def _close(read: CrmRead, chunk: list[RawRow], latest: _Latest) -> None:
+    read.rows += len(chunk)
+    newest = latest.latest()
+    if newest is not None and (read.newest is None or newest > read.newest):
+        read.newest = newest
 
 
 def _modified(text: str) -> datetime | None:

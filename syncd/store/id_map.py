@@ -53,7 +53,9 @@ class IdMap:
         )
         found: dict[str, tuple[str, bool]] = {}
         for chunk in chunked(hashes, LOOKUP_CHUNK):
-            rows = self._connection.execute(query.where(one_of(self._connection, TABLE.c.crm_id, chunk)))
+            rows = self._connection.execute(
+                query.where(one_of(self._connection, TABLE.c.crm_id, chunk))
+            ).all()
             for crm_id, key, remembered, fingerprint in rows:
                 raw = hashes[crm_id]
                 found[crm_id] = (key, bool(raw) and remembered == f"{raw}:{fingerprint}")

@@ -56,7 +56,7 @@ def job_id_of(job: Mapping[str, Any]) -> str | None:
 
 @dataclass(frozen=True)
 class PollPolicy:
-    initial: float = 1.0
+    initial: float = 0.25  # then 0.5, 1, 2, ... up to maximum: a quick job is seen soon
     maximum: float = 30.0
     timeout: float = 6 * 3600.0
     max_polls: int = 10_000
