@@ -30,7 +30,7 @@ Per record:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from syncd.engine.canonical import Canonical
@@ -195,7 +195,10 @@ def _resolve(
                 return f"the {_named(side)} changed {name} again"
             if now != chosen and not policy.writes(side):
                 return f"the pipeline does not write to the {_named(side)}"
-    return _settle(key, base, crm, source, policy, pinned=answer.values)
+    settled = _settle(key, base, crm, source, policy, pinned=answer.values)
+    # Stored even when it equals the old base (the answer was the last-synced value): the writers
+    # record the new base of every key they write.
+    return settled if settled.new_base is None else replace(settled, rebase=True)
 
 
 def _resolve_record(

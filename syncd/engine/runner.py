@@ -36,6 +36,7 @@ from syncd.engine.model import Action, Side, SideRecord, SideState, frozen_value
 from syncd.engine.pull import CrmRead, read_crm, wants_full_snapshot
 from syncd.engine.push import SourceRead, dump_cursor, parse_cursor, read_source, retry_rejects
 from syncd.engine.report import Counts, PipelineReport
+from syncd.engine.resolutions import Answers, close_resolutions, load_resolutions
 from syncd.engine.sides import count_deleted, crm_batches, held_conflicts, write_source
 from syncd.errors import ConfigError, SyncdError
 from syncd.store.checkpoints import Direction
@@ -60,6 +61,7 @@ class _Run:
     run_id: int | None = None
     complete: bool = True  # every change of this run was carried out, so checkpoints may advance
     settled: set[str] = field(default_factory=set)  # keys whose record state the writers stored
+    resolutions: Answers = field(default_factory=Answers)  # RESOLUTIONS: resolved conflicts to apply
 
 
 def run_pipeline(
@@ -153,6 +155,8 @@ def _diff(run: _Run, crm: CrmRead, source: SourceRead) -> tuple[Joined, Diff]:
         known = tx.id_map.source_keys(run.name, list(crm.rows) + list(crm.deleted_ids))
         joined = join_crm(crm.rows, known, source.values, run.mapping)
         keys = set(source.values) | set(joined.records) | source.tombstones
+        run.resolutions = load_resolutions(tx, run.name, run.mapping.metas)  # RESOLUTIONS
+        keys |= set(run.resolutions.chosen)  # RESOLUTIONS: their base is needed even if neither side was read
         if crm.complete:
             keys |= set(
                 tx.connection.execute(
@@ -176,7 +180,7 @@ def _diff(run: _Run, crm: CrmRead, source: SourceRead) -> tuple[Joined, Diff]:
         deleted=dict.fromkeys(source.tombstones),
     )
     policy = run.mapping.pipeline.diff_policy(allow_mass_delete=run.allow_mass_delete)
-    result = diff(base, crm_side, source_side, policy)
+    result = diff(base, crm_side, source_side, policy, resolutions=run.resolutions.chosen)  # RESOLUTIONS
     for unplaced, why in joined.unplaced.items():
         run.report.notes.append(f"CRM record {unplaced} is not synced to the source: {why}")
     for blocked in result.blocked:
@@ -208,6 +212,7 @@ def _carry_out(
         crm_batches(run, joined, source, bases, result)
     if not run.dry_run:
         _settle_records(run, joined, result, failed_source)
+    close_resolutions(run, result, failed_source)  # RESOLUTIONS: after the writes; notes only on a dry run
 
 
 def _count(report: PipelineReport, result: Diff) -> None:

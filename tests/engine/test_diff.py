@@ -262,6 +262,7 @@ def answer(city: str) -> dict[str, Resolved]:
         ("Delhi", {}, {"City": "Delhi", "Phone": "2"}),  # the CRM's value
         ("Goa", {"City": "Goa"}, {"Phone": "2"}),  # the source's
         ("Agra", {"City": "Agra"}, {"City": "Agra", "Phone": "2"}),  # a value of the operator's own
+        ("Pune", {"City": "Pune"}, {"City": "Pune", "Phone": "2"}),  # the value last synced
     ],
 )
 def test_a_resolved_field_is_settled_to_the_chosen_value_and_the_rest_merges(
@@ -381,3 +382,12 @@ def test_a_resolution_delete_the_mass_delete_brake_withholds_is_not_reported_car
     result = diff(BASE, crm_edited, source_deleted, braking, record_answer(False, Side.SOURCE))
     assert result.changes == () and result.blocked
     assert result.resolved == () and result.stale == ()
+
+
+def test_an_answer_equal_to_the_last_synced_value_still_hands_the_writers_a_base() -> None:
+    result = diff(BASE, side(edited(City="Delhi")), side(edited(City="Goa")), MANUAL, answer("Pune"))
+    assert {c.target: dict(c.values) for c in result.changes} == {
+        Side.CRM: {"City": "Pune"},
+        Side.SOURCE: {"City": "Pune"},
+    }
+    assert result.new_base == {"k1": BASE["k1"]}  # unchanged, but stored again with the writes
