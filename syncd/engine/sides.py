@@ -138,6 +138,7 @@ def crm_batches(
 
 
 def count_deleted(run: _Run, outcome: DeleteOutcomes) -> None:
+    run.settled.update(outcome.deleted)
     run.report.push.deleted += len(outcome.deleted)
     if outcome.already_gone:
         run.report.notes.append(

@@ -126,3 +126,36 @@ def test_a_resolution_waits_while_its_crm_write_cannot_run(world: World, sync_on
     assert sync_once().error is None
     assert [c.closed_as for c in conflicts(world)] == [Closing.APPLIED]
     assert_settled_then_quiet(world, sync_once, "Countess")
+
+
+@pytest.mark.parametrize(("choice", "kept"), [("--keep", True), ("--delete", False)])
+def test_a_record_deleted_in_the_csv_and_edited_in_the_crm_is_kept_or_deleted(
+    world: World, sync_once: RunOnce, choice: str, kept: bool
+) -> None:
+    world.write_config(conflict_policy="manual", delete_policy="soft", max_delete_share="1.0")
+    world.write_csv("ada@example.com,Lovelace,Ada,", "grace@example.com,Hopper,Grace,")
+    sync_once()
+    ada = next(r for r in world.crm_records() if r["Email"] == "ada@example.com")
+    world.admin("PATCH", f"records/Contacts/{ada['id']}", json={"Phone": "+44100"})
+    world.write_csv("grace@example.com,Hopper,Grace,")  # Ada's row is gone from the CSV
+    held = sync_once()
+    assert held.push.conflicts == 1 and held.push.deleted == 0
+    (conflict,) = conflicts(world)
+    assert (conflict.crm, conflict.source) == ({"*record*": "edited"}, {"*record*": "deleted"})
+
+    resolve(world, conflict.id, choice)
+    report = sync_once()
+
+    assert report.error is None and [c.closed_as for c in conflicts(world)] == [Closing.APPLIED]
+    emails = sorted(r["Email"] for r in world.crm_records())
+    if kept:
+        assert emails == ["ada@example.com", "grace@example.com"]
+        assert sorted(world.csv_rows()) == [
+            "ada@example.com,Lovelace,Ada,+44100",
+            "grace@example.com,Hopper,Grace,",
+        ]
+    else:
+        assert emails == ["grace@example.com"] and report.push.deleted == 1
+        assert world.csv_rows() == ["grace@example.com,Hopper,Grace,"]
+    quiet = sync_once()
+    assert (quiet.push.created, quiet.push.deleted, quiet.pull.created, quiet.push.conflicts) == (0, 0, 0, 0)
