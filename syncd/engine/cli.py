@@ -201,17 +201,33 @@ def conflicts_list(config_path: Path, as_json: bool, pipeline: str | None, every
 @click.option(
     "--value", "values", multiple=True, metavar="FIELD=VALUE", help="Set a field yourself (repeatable)."
 )
-def conflicts_resolve(config_path: Path, conflict_id: int, take: str | None, values: tuple[str, ...]) -> None:
+@click.option(
+    "--keep/--delete",
+    "keep",
+    default=None,
+    help="For a record deleted on one side and edited on the other: keep it (recreated) or delete it.",
+)
+def conflicts_resolve(
+    config_path: Path, conflict_id: int, take: str | None, values: tuple[str, ...], keep: bool | None
+) -> None:
     """Settle a conflict; the next run writes the chosen values to both sides.
 
     `--take crm` or `--take source` picks a side; `--value FIELD=VALUE` sets fields yourself (every
-    conflicting field, or the ones to change on top of --take).
+    conflicting field, or the ones to change on top of --take). A record deleted on one side and
+    edited on the other (field `*record*`) takes `--keep` (recreated where it was deleted) or
+    `--delete` (deleted where it was kept); `--take` picks the side whose deed stands.
+
+    The next run writes the answer to whichever side differs, makes it the new sync state and
+    closes the conflict (`applied`). If a side changed a resolved field again before that run (to
+    anything but the chosen value), or the record was deleted or came back since, the answer is
+    stale: the run closes it as `stale`, says so, and the policy decides afresh (under `manual` the
+    conflict is held again with the new values, to resolve anew).
     """
     with _store(load_config(config_path)) as store, store.transaction() as tx:
         conflict = _existing(lambda: tx.conflicts.get(conflict_id), "conflict", conflict_id)
         if conflict.resolution is not None:
             raise click.UsageError(f"conflict {conflict_id} is already resolved ({conflict.resolution})")
-        resolution, chosen = review.resolution_for(conflict, take, values)
+        resolution, chosen = review.resolution_for(conflict, take, values, keep)
         tx.conflicts.resolve(conflict_id, resolution, chosen)
     click.echo(f"conflict {conflict_id} resolved ({resolution}); the next run applies it.")
 

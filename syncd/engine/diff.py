@@ -15,6 +15,14 @@ Per record:
   a tombstone. A record deleted on one side and edited on the other is a record-level conflict.
   With deletes off a deleted record is left alone, unless the other side edits it: then the edit
   recreates it, as an upsert would.
+* **Resolutions.** A conflict an operator resolved (:class:`~syncd.engine.model.Resolved`) is
+  settled to the chosen values (or, for an edit against a delete, the record kept or deleted)
+  instead of being held again; the rest of the record merges as usual. A side the run did not read
+  is taken to hold what it held when the conflict was held. A resolution is *stale* when a side has
+  changed a resolved field again since (to anything but the chosen value), when the record was
+  deleted or came back since, or when the pipeline may not write where the answer needs writing:
+  it is then left out (:attr:`Diff.stale`) and the policy decides, which under ``manual`` holds the
+  conflict again for a fresh answer.
 * **Mass-delete brake.** If the deletes aimed at one side exceed ``max_delete_share`` of the
   records synced, they are all withheld and :attr:`Diff.blocked` says so, unless allowed.
 """
@@ -22,11 +30,11 @@ Per record:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from syncd.engine.canonical import Canonical
-from syncd.engine.merge import changed_fields, merge_record, pick_winner, present
+from syncd.engine.merge import changed_fields, merge_record, pick_winner, pin, present
 from syncd.engine.model import (
     Action,
     Change,
@@ -35,9 +43,11 @@ from syncd.engine.model import (
     DeletePolicy,
     Direction,
     MassDeleteBlocked,
+    Resolved,
     Side,
     SideRecord,
     SideState,
+    StaleResolution,
     Values,
     frozen_values,
 )
@@ -64,6 +74,8 @@ class Diff:
     ``new_base`` holds the sync state each touched key should have once ``changes`` are applied
     (None: forget the key). ``unconfirmed_deletes`` lists records a full snapshot lacks without the
     second signal; they are left alone. ``blocked`` names the sides whose deletes were withheld.
+    ``resolved`` lists the keys whose resolution ``changes`` carry out; ``stale`` the resolutions
+    left out, with the reason.
     """
 
     changes: tuple[Change, ...]
@@ -72,6 +84,8 @@ class Diff:
     unchanged: int
     unconfirmed_deletes: tuple[tuple[Side, str], ...] = ()
     blocked: tuple[MassDeleteBlocked, ...] = ()
+    resolved: tuple[str, ...] = ()
+    stale: tuple[StaleResolution, ...] = ()
 
     def to(self, side: Side) -> tuple[Change, ...]:
         return tuple(change for change in self.changes if change.target is side)
@@ -105,16 +119,38 @@ def diff(
     crm: SideState,
     source: SideState,
     policy: DiffPolicy,
+    resolutions: Mapping[str, Resolved] | None = None,
 ) -> Diff:
-    """Compare both sides with the last-synced ``base`` (key -> canonical values)."""
+    """Compare both sides with the last-synced ``base`` (key -> canonical values).
+
+    ``resolutions`` holds the operator's answers to held conflicts, by key.
+    """
+    answers = resolutions or {}
     outcomes: dict[str, _Outcome] = {}
     unconfirmed: list[tuple[Side, str]] = []
-    for key in sorted({*base, *crm.records, *source.records}):
+    resolved: list[str] = []
+    stale: list[StaleResolution] = []
+    for key in sorted({*base, *crm.records, *source.records, *answers}):
         old = base.get(key)
         views = _view(crm, Side.CRM, key, old, unconfirmed), _view(source, Side.SOURCE, key, old, unconfirmed)
-        outcomes[key] = _decide(key, old, *views, policy)
-    outcomes, blocked = _apply_brake(outcomes, len(base), policy)
-    return _collect(outcomes, tuple(unconfirmed), blocked)
+        answer = answers.get(key)
+        if answer is None:
+            outcomes[key] = _decide(key, old, *views, policy)
+            continue
+        views = (
+            _last_known(crm, Side.CRM, key, old, views[0], answer),
+            _last_known(source, Side.SOURCE, key, old, views[1], answer),
+        )
+        settled = _resolve(key, old, *views, answer, policy)
+        if isinstance(settled, _Outcome):
+            outcomes[key] = settled
+            resolved.append(key)
+        else:
+            stale.append(StaleResolution(key, settled))
+            outcomes[key] = _decide(key, old, *views, policy)
+    braked, blocked = _apply_brake(outcomes, len(base), policy)
+    carried = tuple(key for key in resolved if braked[key] is outcomes[key])  # the brake withheld none
+    return _collect(braked, tuple(unconfirmed), blocked, carried, tuple(stale))
 
 
 def _view(
@@ -133,6 +169,64 @@ def _view(
     return SideRecord(base)  # not seen, or missing without confirmation: unchanged since the last sync
 
 
+def _last_known(
+    state: SideState, side: Side, key: str, base: Values | None, view: _View, answer: Resolved
+) -> _View:
+    """A side this run did not read still holds what it held when the conflict was held."""
+    if key in state.records or isinstance(view, _Gone):
+        return view
+    if answer.deleted_on is side:
+        return _Gone(None)
+    return SideRecord(frozen_values({**(base or {}), **answer.held_on(side)}))
+
+
+def _resolve(
+    key: str, base: Values | None, crm: _View, source: _View, answer: Resolved, policy: DiffPolicy
+) -> _Outcome | str:
+    """Carry out an operator's answer, or say why it is stale."""
+    if answer.deleted_on is not None:
+        return _resolve_record(key, base, crm, source, answer, policy)
+    if not isinstance(crm, SideRecord) or not isinstance(source, SideRecord):
+        return "the record was deleted since"
+    for name, chosen in sorted(answer.values.items()):
+        for side, record in ((Side.CRM, crm), (Side.SOURCE, source)):
+            now = record.values.get(name)
+            if now not in (answer.held_on(side).get(name), chosen):
+                return f"the {_named(side)} changed {name} again"
+            if now != chosen and not policy.writes(side):
+                return f"the pipeline does not write to the {_named(side)}"
+    settled = _settle(key, base, crm, source, policy, pinned=answer.values)
+    # Stored even when it equals the old base (the answer was the last-synced value): the writers
+    # record the new base of every key they write.
+    return settled if settled.new_base is None else replace(settled, rebase=True)
+
+
+def _resolve_record(
+    key: str, base: Values | None, crm: _View, source: _View, answer: Resolved, policy: DiffPolicy
+) -> _Outcome | str:
+    """Keep a record deleted on one side and edited on the other (recreate it), or delete it."""
+    gone_side = answer.deleted_on
+    assert gone_side is not None
+    gone, alive = (crm, source) if gone_side is Side.CRM else (source, crm)
+    if isinstance(gone, SideRecord):
+        return f"the record is back on the {_named(gone_side)}"
+    if not isinstance(alive, SideRecord):
+        return _Outcome(rebase=True) if not answer.keep else "the record was deleted on both sides"
+    target = gone_side if answer.keep else gone_side.other
+    if not policy.writes(target):
+        return f"the pipeline does not write to the {_named(target)}"
+    if not answer.keep:
+        if policy.deletes is DeletePolicy.OFF:
+            return "deletes are off now"
+        return _delete(key, target, policy)
+    values = frozen_values(present(alive.values))
+    return _Outcome((Change(key, target, Action.CREATE, values),), new_base=values, rebase=True)
+
+
+def _named(side: Side) -> str:
+    return "CRM" if side is Side.CRM else "source"
+
+
 def _decide(key: str, base: Values | None, crm: _View, source: _View, policy: DiffPolicy) -> _Outcome:
     if isinstance(crm, _Gone) and isinstance(source, _Gone):
         return _Outcome(rebase=True)
@@ -143,13 +237,23 @@ def _decide(key: str, base: Values | None, crm: _View, source: _View, policy: Di
 
 
 def _settle(
-    key: str, stored: Values | None, crm: SideRecord | None, source: SideRecord | None, policy: DiffPolicy
+    key: str,
+    stored: Values | None,
+    crm: SideRecord | None,
+    source: SideRecord | None,
+    policy: DiffPolicy,
+    pinned: Mapping[str, Canonical] | None = None,
 ) -> _Outcome:
-    """Merge two live (or one live and one absent) records and write the result where allowed."""
+    """Merge two live (or one live and one absent) records and write the result where allowed.
+
+    ``pinned`` fields (an operator's answer) take the given values whatever the merge says.
+    """
     if (crm is None and source is None) or _echo(stored, crm, source):
         return _Outcome()
     base = stored or {}
     merged = merge_record(key, base, crm or SideRecord(base), source or SideRecord(base), policy.conflicts)
+    if pinned:
+        merged = pin(merged, pinned)
     changes: list[Change] = []
     after: dict[Side, Mapping[str, Canonical]] = {}
     held_by_both = crm is not None and source is not None
@@ -267,9 +371,11 @@ def _collect(
     outcomes: Mapping[str, _Outcome],
     unconfirmed: tuple[tuple[Side, str], ...],
     blocked: tuple[MassDeleteBlocked, ...],
+    resolved: tuple[str, ...],
+    stale: tuple[StaleResolution, ...],
 ) -> Diff:
     changes = tuple(change for outcome in outcomes.values() for change in outcome.changes)
     conflicts = tuple(conflict for outcome in outcomes.values() for conflict in outcome.conflicts)
     new_base = {key: outcome.new_base for key, outcome in outcomes.items() if outcome.rebase}
     unchanged = sum(1 for o in outcomes.values() if not (o.changes or o.conflicts or o.rebase))
-    return Diff(changes, conflicts, new_base, unchanged, unconfirmed, blocked)
+    return Diff(changes, conflicts, new_base, unchanged, unconfirmed, blocked, resolved, stale)

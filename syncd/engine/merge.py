@@ -9,7 +9,7 @@ read back on the next run, are recognised as echoes and not as edits.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from syncd.engine.canonical import Canonical
@@ -47,6 +47,17 @@ def merge_record(
             values[name] = old if winner is None else (ours if winner is Side.CRM else theirs)
     held = frozenset(c.field for c in conflicts if c.winner is None and c.field is not None)
     return Merged(frozen_values(values), tuple(conflicts), held)
+
+
+def pin(merged: Merged, chosen: Mapping[str, Canonical]) -> Merged:
+    """``merged`` with the ``chosen`` fields settled to the given values: no longer conflicts, nor held."""
+    conflicts = tuple(c for c in merged.conflicts if c.field not in chosen)
+    return replace(
+        merged,
+        values=frozen_values({**merged.values, **chosen}),
+        conflicts=conflicts,
+        held=merged.held - set(chosen),
+    )
 
 
 def pick_winner(

@@ -104,6 +104,41 @@ class Conflict:
     deleted_on: Side | None = None  # for an edit-against-delete conflict: the side that deleted
 
 
+RECORD_FIELD = "*record*"  # the field a record-level (edit against delete) conflict is stored under
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An operator's answer to a held conflict (``syncd conflicts resolve``), for the diff to carry out.
+
+    For a field conflict, ``values`` holds the chosen value of every resolved field, and ``crm`` and
+    ``source`` what each side held in those fields when the conflict was held: a side holding
+    anything else now (other than the chosen value) changed it again, which makes the answer stale.
+    For a record-level conflict, ``deleted_on`` is the side that deleted the record and ``keep`` says
+    whether it stays (recreated where it was deleted) or goes (deleted where it was kept).
+    """
+
+    values: Values = field(default_factory=lambda: frozen_values({}))
+    crm: Values = field(default_factory=lambda: frozen_values({}))
+    source: Values = field(default_factory=lambda: frozen_values({}))
+    deleted_on: Side | None = None
+    keep: bool = True
+
+    def held_on(self, side: Side) -> Values:
+        return self.crm if side is Side.CRM else self.source
+
+
+@dataclass(frozen=True)
+class StaleResolution:
+    """A resolution the diff did not carry out, and why (a side changed the record again)."""
+
+    key: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"the resolution of {self.key} is stale ({self.reason}); the policy decides again"
+
+
 @dataclass(frozen=True)
 class MassDeleteBlocked:
     """A run would delete more than the allowed share of a side's records; nothing was deleted."""

@@ -2,7 +2,7 @@
 
 The next run does the rest: it sends again the keys :meth:`~syncd.store.rejects.Rejects.keys_to_retry`
 names, and writes a resolved conflict's :meth:`~syncd.store.conflicts.Conflict.winning_values` to both
-sides.
+sides (:mod:`syncd.engine.resolutions`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from syncd.engine.model import RECORD_FIELD
+from syncd.engine.resolutions import DELETED
 from syncd.errors import ConfigError
 from syncd.store import Conflict, Reject, Resolution
 
@@ -73,13 +75,20 @@ def _cell(value: Any) -> str:
 
 
 def resolution_for(
-    conflict: Conflict, take: str | None, assignments: Sequence[str]
+    conflict: Conflict, take: str | None, assignments: Sequence[str], keep: bool | None = None
 ) -> tuple[Resolution, dict[str, Any] | None]:
-    """What ``--take crm|source`` and ``--value FIELD=VALUE`` ask for, checked against the conflict.
+    """What ``--take crm|source``, ``--value FIELD=VALUE`` and ``--keep/--delete`` ask for.
 
     ``--take`` alone: that side wins. ``--value`` alone: the values an operator chose, one for every
-    conflicting field. Both: the side's values with the given fields replaced.
+    conflicting field. Both: the side's values with the given fields replaced. A record-level
+    conflict (deleted on one side, edited on the other) takes ``--keep``, ``--delete`` or ``--take``.
     """
+    if RECORD_FIELD in conflict.crm:
+        return _record_resolution(conflict, take, assignments, keep), None
+    if keep is not None:
+        raise ConfigError(
+            f"conflict {conflict.id} is about fields, not a deleted record: use --take or --value"
+        )
     if take is None and not assignments:
         raise ConfigError("say how to resolve: --take crm, --take source, or --value FIELD=VALUE")
     chosen = _assignments(conflict, assignments)
@@ -93,6 +102,23 @@ def resolution_for(
             f"conflict {conflict.id}: give a value for {', '.join(missing)} too (or --take a side)"
         )
     return Resolution.MERGED, merged
+
+
+def _record_resolution(
+    conflict: Conflict, take: str | None, assignments: Sequence[str], keep: bool | None
+) -> Resolution:
+    """Taking the side that deleted the record deletes it; taking the side that edited it keeps it."""
+    if assignments or (take is None) == (keep is None):
+        raise ConfigError(
+            f"conflict {conflict.id} is a record deleted on one side and edited on the other: "
+            "say --keep or --delete (or --take a side), and nothing else"
+        )
+    if take is not None:
+        return Resolution(take)
+    deleted_on = Resolution.CRM if conflict.crm[RECORD_FIELD] == DELETED else Resolution.SOURCE
+    if keep:
+        return Resolution.SOURCE if deleted_on == Resolution.CRM else Resolution.CRM
+    return deleted_on
 
 
 def _side(conflict: Conflict, take: str) -> Mapping[str, Any]:

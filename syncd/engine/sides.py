@@ -18,9 +18,10 @@ from syncd.engine.canonical import Canonical, to_json
 from syncd.engine.deletes import CrmDeleter, DeleteOutcomes
 from syncd.engine.keys import Joined
 from syncd.engine.mapping import KEY_SEPARATOR
-from syncd.engine.model import Action, Change, Conflict
+from syncd.engine.model import RECORD_FIELD, Action, Change, Conflict
 from syncd.engine.plan import BatchKind, Plan, plan_push
 from syncd.engine.push import SourceRead
+from syncd.engine.resolutions import record_conflict_values
 from syncd.errors import RateLimitedError
 from syncd.store.conflicts import NewConflict
 from syncd.store.rejects import NewReject
@@ -143,6 +144,7 @@ def crm_batches(
 
 
 def count_deleted(run: _Run, outcome: DeleteOutcomes) -> None:
+    run.settled.update(outcome.deleted)
     run.report.push.deleted += len(outcome.deleted)
     if outcome.already_gone:
         run.report.notes.append(
@@ -197,6 +199,7 @@ def _count_written(
     jobs: int,
 ) -> None:
     counts = run.report.push
+    run.settled.update(written)
     _tally(counts, [change for change in changes if change.key in written])
     counts.rejected += len(rejects)
     counts.credits += credits
@@ -207,8 +210,12 @@ def held_conflicts(held: Sequence[Conflict], joined: Joined) -> list[NewConflict
     """The conflicts waiting for a person, one row per record with every held field."""
     fields: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: {"base": {}, "crm": {}, "source": {}})
     for conflict in held:
-        name = conflict.field or "*record*"
         entry = fields[conflict.key]
+        if conflict.deleted_on is not None:
+            for part, values in record_conflict_values(conflict.deleted_on).items():
+                entry[part].update(values)
+            continue
+        name = conflict.field or RECORD_FIELD
         entry["base"][name] = to_json(conflict.base)
         entry["crm"][name] = to_json(conflict.crm)
         entry["source"][name] = to_json(conflict.source)

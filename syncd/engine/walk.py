@@ -33,9 +33,19 @@ from syncd.engine.canonical import Canonical, canonical_row, fingerprint, to_jso
 from syncd.engine.diff import Diff, diff, mass_delete_check
 from syncd.engine.keys import CrmRow, Joined, KeyJoiner
 from syncd.engine.merge import present
-from syncd.engine.model import Action, Change, Side, SideRecord, SideState, Values, frozen_values
+from syncd.engine.model import (
+    Action,
+    Change,
+    Side,
+    SideRecord,
+    SideState,
+    StaleResolution,
+    Values,
+    frozen_values,
+)
 from syncd.engine.pull import CrmRead, RawRow
 from syncd.engine.push import SourceRead
+from syncd.engine.resolutions import close_resolutions, load_resolutions
 from syncd.engine.sides import crm_batches, held_conflicts, source_changes, write_source
 from syncd.store.conflicts import NewConflict
 from syncd.store.records import SyncedRecord
@@ -83,6 +93,11 @@ class Walk:
         with run.runtime.store.snapshot() as tx:
             taken = tx.id_map.crm_ids(run.name, list(source.values))
             self._synced_before = tx.records.count(run.name)
+            self._answers = load_resolutions(tx, run.name, run.mapping.metas)
+        self._touched |= set(self._answers.chosen)  # resolved conflicts are decided even if unread
+        self._resolved: list[str] = []
+        self._stale: list[StaleResolution] = []
+        self._not_done: set[str] = set()  # keys the source refused, or whose delete was withheld
         self._joiner = KeyJoiner(source.values, taken, run.mapping)
         self._pending = Joined()  # CRM values and ids of the keys with CRM-bound changes
         self._crm_changes: list[Change] = []
@@ -139,7 +154,11 @@ class Walk:
         metas = self.run.mapping.metas
         base = {key: canonical_row(record.values, metas) for key, record in stored.items()}
         source_side = self._source_side(keys)
-        result = diff(base, crm_side, source_side, self._policy)
+        keys = list(keys)
+        chosen = {key: self._answers.chosen[key] for key in keys if key in self._answers.chosen}
+        result = diff(base, crm_side, source_side, self._policy, resolutions=chosen)
+        self._resolved.extend(result.resolved)
+        self._stale.extend(result.stale)
         self._count_unchanged(result.unchanged)
         self._conflicted.update(conflict.key for conflict in result.conflicts)
         self._held.update(conflict.key for conflict in result.held)
@@ -217,6 +236,7 @@ class Walk:
     def _flush(self) -> None:
         changes = [change for change, _ in self._outbox]
         failed = write_source(self.run, changes, [wanted for _, wanted in self._outbox])
+        self._not_done |= failed
         for settle in self._waiting:
             self._store(settle.without(failed))
         self._outbox, self._waiting = [], []
@@ -253,8 +273,12 @@ class Walk:
         if stop is not None and stop.is_set():
             run.complete = False
             run.report.notes.append("stopped before writing to the CRM; the next run carries on")
-            return
-        crm_batches(run, self._crm_changes, self._pending, self.source, self._bases)
+        else:
+            crm_batches(run, self._crm_changes, self._pending, self.source, self._bases)
+        crm_bound = {change.key for change in self._crm_changes}
+        close_resolutions(
+            run, self._answers, self._resolved, self._stale, crm_bound=crm_bound, not_done=self._not_done
+        )
 
     def _rest(self) -> None:
         """Source records the CRM read did not bring, and CRM deletes the snapshot confirms."""
@@ -295,10 +319,12 @@ class Walk:
             run.report.error = run.report.error or str(brake)
             run.complete = False  # keep the checkpoints, so the withheld deletes are seen again
         withheld = {brake.target for brake in blocked}
+        self._not_done |= {change.key for change in self._deletes if change.target in withheld}
         deletes = [change for change in self._deletes if change.target not in withheld]
         self._crm_changes.extend(change for change in deletes if change.target is Side.CRM)
         to_source = [change for change in deletes if change.target is Side.SOURCE]
         if not to_source:
             return
         failed = write_source(run, to_source, source_changes(run, to_source, Joined(), self.source))
+        self._not_done |= failed
         self._store(_Settle(forget=[change.key for change in to_source if change.key not in failed]))

@@ -6,7 +6,7 @@ Open it with :meth:`StateStore.open`; see :mod:`syncd.store.api` for how its par
 
 from syncd.store.api import StateStore, Transaction
 from syncd.store.checkpoints import Checkpoint, Direction
-from syncd.store.conflicts import Conflict, NewConflict, Resolution
+from syncd.store.conflicts import Closing, Conflict, NewConflict, Resolution
 from syncd.store.credits import CreditEntry, CreditUsage
 from syncd.store.database import default_database_url, state_directory
 from syncd.store.journal import BatchEntry, Step
@@ -19,6 +19,7 @@ from syncd.store.tokens import StoreTokenCache
 __all__ = [
     "BatchEntry",
     "Checkpoint",
+    "Closing",
     "Conflict",
     "CreditEntry",
     "CreditUsage",

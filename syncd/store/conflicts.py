@@ -1,7 +1,9 @@
 """Records changed on both sides in the same field, held for an operator (the ``manual`` policy).
 
 Each conflict keeps the conflicting fields' base (as last synced), source and CRM values. Resolving
-it records which side won, or the merged values an operator chose; the next run applies them.
+it records which side won, or the merged values an operator chose; the next run applies them: it
+reads the :meth:`Conflicts.pending` resolutions and, once their writes succeeded, closes them
+(:meth:`Conflicts.close`) as ``applied``, or as ``stale`` when a side changed the record again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ class Resolution(StrEnum):
     MERGED = "merged"
 
 
+class Closing(StrEnum):
+    """How a run closed a resolved conflict."""
+
+    APPLIED = "applied"  # both sides hold the chosen values, which are the new sync state
+    STALE = "stale"  # a side changed the record again since; the policy decided afresh
+
+
 @dataclass(frozen=True)
 class NewConflict:
     key: str
@@ -50,6 +59,9 @@ class Conflict:
     resolution: Resolution | None
     resolved_values: Mapping[str, Any] | None
     resolved_at: datetime | None
+    closed_at: datetime | None = None
+    closed_as: Closing | None = None
+    closed_note: str | None = None
 
     def winning_values(self) -> Mapping[str, Any] | None:
         """The values the next run should write to both sides, once resolved."""
@@ -97,6 +109,31 @@ class Conflicts:
             query = query.where(TABLE.c.resolution.is_(None))
         return [_conflict(row._mapping) for row in self._connection.execute(query)]
 
+    def pending(self, pipeline: str) -> list[Conflict]:
+        """The resolved conflicts of ``pipeline`` no run has applied (or found stale) yet, oldest first."""
+        query = (
+            select(TABLE)
+            .where(TABLE.c.pipeline == pipeline, TABLE.c.resolution.is_not(None), TABLE.c.closed_at.is_(None))
+            .order_by(TABLE.c.id)
+        )
+        return [_conflict(row._mapping) for row in self._connection.execute(query)]
+
+    def close(self, conflict_ids: Iterable[int], closed_as: Closing, note: str | None = None) -> int:
+        """Mark resolved conflicts carried out (or stale); ones closed already are left as they are."""
+        closed = 0
+        for chunk in chunked(sorted(set(conflict_ids)), LOOKUP_CHUNK):
+            result = self._connection.execute(
+                update(TABLE)
+                .where(
+                    TABLE.c.id.in_(chunk),
+                    TABLE.c.resolution.is_not(None),
+                    TABLE.c.closed_at.is_(None),
+                )
+                .values(closed_at=self._clock(), closed_as=Closing(closed_as).value, closed_note=note)
+            )
+            closed += result.rowcount
+        return closed
+
     def resolve(
         self, conflict_id: int, resolution: Resolution, values: Mapping[str, Any] | None = None
     ) -> Conflict:
@@ -128,6 +165,9 @@ def _row(pipeline: str, conflict: NewConflict, now: datetime) -> dict[str, Any]:
         "resolution": None,
         "resolved_values": None,
         "resolved_at": None,
+        "closed_at": None,
+        "closed_as": None,
+        "closed_note": None,
     }
 
 
@@ -144,4 +184,7 @@ def _conflict(row: RowMapping) -> Conflict:
         resolution=None if row["resolution"] is None else Resolution(row["resolution"]),
         resolved_values=row["resolved_values"],
         resolved_at=row["resolved_at"],
+        closed_at=row["closed_at"],
+        closed_as=None if row["closed_as"] is None else Closing(row["closed_as"]),
+        closed_note=row["closed_note"],
     )

@@ -165,6 +165,11 @@ class ConflictRow(Base):
     resolution: Mapped[str | None] = mapped_column(String(10), comment="source, crm or merged")
     resolved_values: Mapped[dict[str, Any] | None]
     resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(
+        comment="when a run applied the resolution or found it stale"
+    )
+    closed_as: Mapped[str | None] = mapped_column(String(10), comment="applied or stale")
+    closed_note: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (Index("ix_conflicts_pipeline_resolution", "pipeline", "resolution"),)
 
 

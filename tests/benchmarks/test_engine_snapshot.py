@@ -93,6 +93,7 @@ def _timed_run(config: Path, waits: list[float]) -> tuple[float, float, Pipeline
 
 
 @pytest.mark.benchmark
+@pytest.mark.timeout(1800)
 def test_a_full_snapshot_with_nothing_to_deliver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     waits: list[float] = []
     waiting = jobs.wait_until_finished

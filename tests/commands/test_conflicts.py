@@ -89,3 +89,49 @@ def test_resolving_twice_or_an_unknown_conflict_is_refused(syncd: Run, conflict_
     assert code == 2 and "already resolved (crm)" in err
     code, _, err = syncd("conflicts", "resolve", "999", "--take", "source")
     assert code == 2 and "there is no conflict 999" in err
+
+
+@pytest.fixture
+def record_conflict_id(store: StateStore) -> int:
+    """Record 7 was deleted in the CRM and edited in the source (as a run holds it)."""
+    held = NewConflict(
+        "7", base={"*record*": None}, source={"*record*": "edited"}, crm={"*record*": "deleted"}
+    )
+    with store.transaction() as tx:
+        tx.conflicts.add("contacts", [held])
+        return tx.conflicts.find("contacts")[0].id
+
+
+@pytest.mark.parametrize(
+    ("arguments", "resolution"),
+    [
+        (("--keep",), Resolution.SOURCE),  # the side that kept it
+        (("--delete",), Resolution.CRM),  # the side that deleted it
+        (("--take", "crm"), Resolution.CRM),
+    ],
+)
+def test_a_record_conflict_is_kept_or_deleted(
+    syncd: Run, record_conflict_id: int, store: StateStore, arguments: tuple[str, ...], resolution: Resolution
+) -> None:
+    code, _, err = syncd("conflicts", "resolve", str(record_conflict_id), *arguments)
+    assert code == 0, err
+    with store.snapshot() as tx:
+        assert tx.conflicts.get(record_conflict_id).resolution is resolution
+
+
+@pytest.mark.parametrize("arguments", [(), ("--value", "*record*=keep"), ("--keep", "--take", "crm")])
+def test_a_record_conflict_takes_keep_delete_or_take_only(
+    syncd: Run, record_conflict_id: int, arguments: tuple[str, ...]
+) -> None:
+    code, _, err = syncd("conflicts", "resolve", str(record_conflict_id), *arguments)
+    assert code == 2 and "say --keep or --delete" in err
+
+
+def test_keep_and_delete_are_refused_for_a_field_conflict(syncd: Run, conflict_id: int) -> None:
+    code, _, err = syncd("conflicts", "resolve", str(conflict_id), "--keep")
+    assert code == 2 and "is about fields, not a deleted record" in err
+
+
+def test_the_help_says_what_the_next_run_does_and_when_an_answer_is_stale(syncd: Run) -> None:
+    code, out, _ = syncd("conflicts", "resolve", "--help")
+    assert code == 0 and "--keep / --delete" in out and "stale" in out and "held again" in out

@@ -3,6 +3,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import pytest
+
 from syncd.engine.diff import DiffPolicy, diff
 from syncd.engine.model import (
     Action,
@@ -10,6 +12,7 @@ from syncd.engine.model import (
     ConflictPolicy,
     DeletePolicy,
     Direction,
+    Resolved,
     Side,
     SideRecord,
     SideState,
@@ -241,3 +244,150 @@ def test_the_mass_delete_brake_withholds_all_deletes_beyond_the_share() -> None:
 
     allowed = DiffPolicy(deletes=DeletePolicy.SOFT, max_delete_share=0.2, allow_mass_delete=True)
     assert len(diff(base, side(base), source, allowed).changes) == 3
+
+
+# --- resolutions: an operator's answer to a held conflict ---
+
+MANUAL = DiffPolicy(conflicts=ConflictPolicy.MANUAL)
+HELD_CITY = {"crm": {"City": "Delhi"}, "source": {"City": "Goa"}}  # as the held conflict recorded
+
+
+def answer(city: str) -> dict[str, Resolved]:
+    return {"k1": Resolved(values={"City": city}, **HELD_CITY)}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("city", "to_crm", "to_source"),
+    [
+        ("Delhi", {}, {"City": "Delhi", "Phone": "2"}),  # the CRM's value
+        ("Goa", {"City": "Goa"}, {"Phone": "2"}),  # the source's
+        ("Agra", {"City": "Agra"}, {"City": "Agra", "Phone": "2"}),  # a value of the operator's own
+        ("Pune", {"City": "Pune"}, {"City": "Pune", "Phone": "2"}),  # the value last synced
+    ],
+)
+def test_a_resolved_field_is_settled_to_the_chosen_value_and_the_rest_merges(
+    city: str, to_crm: dict[str, str], to_source: dict[str, str]
+) -> None:
+    crm, source = side(edited(City="Delhi", Phone="2")), side(edited(City="Goa"))
+    assert [c.field for c in diff(BASE, crm, source, MANUAL).held] == ["City"]
+
+    result = diff(BASE, crm, source, MANUAL, resolutions=answer(city))
+
+    assert {c.target: dict(c.values) for c in result.changes} == {
+        target: values for target, values in ((Side.CRM, to_crm), (Side.SOURCE, to_source)) if values
+    }
+    assert (result.held, result.resolved, result.stale) == ((), ("k1",), ())
+    assert dict(result.new_base["k1"] or {}) == {**BASE["k1"], "City": city, "Phone": "2"}
+
+
+def test_a_side_that_already_holds_the_chosen_value_is_not_written_again() -> None:
+    # an earlier run wrote the source, then failed on the CRM
+    result = diff(BASE, side(edited(City="Delhi")), side(edited(City="Agra")), MANUAL, answer("Agra"))
+    assert summary(result.changes) == [("k1", Side.CRM, Action.UPDATE, {"City": "Agra"})]
+    assert result.resolved == ("k1",)
+
+
+def test_a_resolution_whose_field_changed_again_is_stale_and_the_conflict_is_held_afresh() -> None:
+    crm, source = side(edited(City="Delhi", Phone="2")), side(edited(City="Mumbai"))
+
+    result = diff(BASE, crm, source, MANUAL, resolutions=answer("Delhi"))
+
+    assert result.resolved == ()
+    assert [(s.key, s.reason) for s in result.stale] == [("k1", "the source changed City again")]
+    assert "stale (the source changed City again)" in str(result.stale[0])
+    assert [(c.field, c.crm, c.source) for c in result.held] == [("City", "Delhi", "Mumbai")]
+    assert summary(result.changes) == [("k1", Side.SOURCE, Action.UPDATE, {"Phone": "2"})]
+
+
+def test_a_side_the_run_did_not_read_holds_what_the_conflict_recorded() -> None:
+    # an incremental CRM read that did not return the record: it still holds Delhi, not the base
+    result = diff(BASE, side({}, complete=False), side(edited(City="Goa")), MANUAL, answer("Goa"))
+    assert summary(result.changes) == [("k1", Side.CRM, Action.UPDATE, {"City": "Goa"})]
+    unread_both = diff(BASE, side({}, complete=False), side({}, complete=False), MANUAL, answer("Agra"))
+    assert {c.target for c in unread_both.changes} == {Side.CRM, Side.SOURCE}
+    assert dict(unread_both.new_base["k1"] or {})["City"] == "Agra"
+
+
+def test_a_resolution_the_direction_cannot_carry_out_is_stale() -> None:
+    push_only = DiffPolicy(direction=Direction.PUSH, conflicts=ConflictPolicy.MANUAL)
+    crm, source = side(edited(City="Delhi")), side(edited(City="Goa"))
+    assert diff(BASE, crm, source, push_only, answer("Goa")).resolved == ("k1",)
+    refused = diff(BASE, crm, source, push_only, answer("Delhi"))
+    assert [s.reason for s in refused.stale] == ["the pipeline does not write to the source"]
+    assert refused.changes == ()
+
+
+def test_a_field_resolution_for_a_record_deleted_since_is_stale() -> None:
+    deletes = DiffPolicy(conflicts=ConflictPolicy.MANUAL, deletes=DeletePolicy.SOFT, max_delete_share=1.0)
+    result = diff(BASE, side(edited(City="Delhi")), side({}, deleted={"k1": None}), deletes, answer("Goa"))
+    assert [s.reason for s in result.stale] == ["the record was deleted since"]
+    assert [(c.field, c.deleted_on) for c in result.held] == [(None, Side.SOURCE)]
+
+
+RECORD_POLICY = DiffPolicy(conflicts=ConflictPolicy.MANUAL, deletes=DeletePolicy.HARD, max_delete_share=1.0)
+
+
+def record_answer(keep: bool, deleted_on: Side = Side.CRM) -> dict[str, Resolved]:
+    return {"k1": Resolved(deleted_on=deleted_on, keep=keep)}
+
+
+def test_a_record_conflict_resolved_keep_recreates_the_record_where_it_was_deleted() -> None:
+    crm_deleted, source_edited = side({}, deleted={"k1": MONDAY}), side(edited(City="Goa"))
+    assert len(diff(BASE, crm_deleted, source_edited, RECORD_POLICY).held) == 1
+
+    kept = diff(BASE, crm_deleted, source_edited, RECORD_POLICY, record_answer(keep=True))
+
+    assert summary(kept.changes) == [("k1", Side.CRM, Action.CREATE, {**BASE["k1"], "City": "Goa"})]
+    assert (kept.held, kept.resolved) == ((), ("k1",))
+    assert dict(kept.new_base["k1"] or {}) == {**BASE["k1"], "City": "Goa"}
+
+
+def test_a_record_conflict_resolved_delete_deletes_it_where_it_was_kept() -> None:
+    crm_edited, source_deleted = side(edited(City="Delhi")), side({}, deleted={"k1": None})
+
+    deleted = diff(BASE, crm_edited, source_deleted, RECORD_POLICY, record_answer(False, Side.SOURCE))
+
+    assert [(c.target, c.action, c.delete_mode) for c in deleted.changes] == [
+        (Side.CRM, Action.DELETE, DeletePolicy.HARD)
+    ]
+    assert (deleted.new_base, deleted.resolved) == ({"k1": None}, ("k1",))
+
+
+def test_an_unread_deleting_side_is_still_deleted_and_a_record_back_makes_the_answer_stale() -> None:
+    unread = diff(
+        BASE, side({}, complete=False), side(edited(City="Goa")), RECORD_POLICY, record_answer(True)
+    )
+    assert summary(unread.changes)[0][:3] == ("k1", Side.CRM, Action.CREATE)
+
+    back = diff(BASE, side(edited(Phone="9")), side(edited(City="Goa")), RECORD_POLICY, record_answer(True))
+    assert [s.reason for s in back.stale] == ["the record is back on the CRM"]
+    assert back.resolved == () and back.held == ()  # both edits merge as usual
+
+
+def test_a_record_resolution_needs_deletes_on_to_delete_and_both_deletes_fulfil_it() -> None:
+    crm_deleted, source_edited = side({}, deleted={"k1": MONDAY}), side(edited(City="Goa"))
+    off = DiffPolicy(conflicts=ConflictPolicy.MANUAL)
+    assert [s.reason for s in diff(BASE, crm_deleted, source_edited, off, record_answer(False)).stale] == [
+        "deletes are off now"
+    ]
+    both = diff(BASE, crm_deleted, side({}, deleted={"k1": None}), RECORD_POLICY, record_answer(False))
+    assert (both.changes, both.new_base, both.resolved) == ((), {"k1": None}, ("k1",))
+    keep_both = diff(BASE, crm_deleted, side({}, deleted={"k1": None}), RECORD_POLICY, record_answer(True))
+    assert [s.reason for s in keep_both.stale] == ["the record was deleted on both sides"]
+
+
+def test_a_resolution_delete_the_mass_delete_brake_withholds_is_not_reported_carried_out() -> None:
+    braking = DiffPolicy(conflicts=ConflictPolicy.MANUAL, deletes=DeletePolicy.SOFT, max_delete_share=0.1)
+    crm_edited, source_deleted = side(edited(City="Delhi")), side({}, deleted={"k1": None})
+    result = diff(BASE, crm_edited, source_deleted, braking, record_answer(False, Side.SOURCE))
+    assert result.changes == () and result.blocked
+    assert result.resolved == () and result.stale == ()
+
+
+def test_an_answer_equal_to_the_last_synced_value_still_hands_the_writers_a_base() -> None:
+    result = diff(BASE, side(edited(City="Delhi")), side(edited(City="Goa")), MANUAL, answer("Pune"))
+    assert {c.target: dict(c.values) for c in result.changes} == {
+        Side.CRM: {"City": "Pune"},
+        Side.SOURCE: {"City": "Pune"},
+    }
+    assert result.new_base == {"k1": BASE["k1"]}  # unchanged, but stored again with the writes

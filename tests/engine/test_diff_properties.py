@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 from syncd.engine.canonical import Canonical
 from syncd.engine.diff import Diff, DiffPolicy, diff
 from syncd.engine.merge import present
-from syncd.engine.model import Action, ConflictPolicy, DeletePolicy, Side, SideRecord, SideState
+from syncd.engine.model import (
+    Action,
+    Conflict,
+    ConflictPolicy,
+    DeletePolicy,
+    Resolved,
+    Side,
+    SideRecord,
+    SideState,
+)
 
 Records = dict[str, dict[str, Canonical]]
 
@@ -98,6 +107,49 @@ def test_manual_conflicts_are_held_steadily_and_nothing_else_is_planned_again(
     second = diff(base, state(crm, crm_deleted), state(source, source_deleted), policy)
     assert second.changes == ()
     assert {(c.key, c.field) for c in second.held} == {(c.key, c.field) for c in first.held}
+
+
+@st.composite
+def answers(draw: st.DrawFn, held: tuple[Conflict, ...]) -> dict[str, Resolved]:
+    """An operator's answer to every held conflict: a side's value, a value of their own, keep or delete."""
+    chosen: dict[str, dict[str, dict[str, Canonical]]] = {}
+    resolutions: dict[str, Resolved] = {}
+    for conflict in held:
+        if conflict.field is None:
+            resolutions[conflict.key] = Resolved(deleted_on=conflict.deleted_on, keep=draw(st.booleans()))
+            continue
+        entry = chosen.setdefault(conflict.key, {"values": {}, "crm": {}, "source": {}})
+        pick = draw(st.sampled_from([conflict.crm, conflict.source, "w", None]))
+        entry["values"][conflict.field] = pick
+        entry["crm"][conflict.field], entry["source"][conflict.field] = conflict.crm, conflict.source
+    for key, entry in chosen.items():
+        resolutions[key] = Resolved(entry["values"], entry["crm"], entry["source"])
+    return resolutions
+
+
+@settings(max_examples=150, deadline=None)
+@given(history=histories(), deletes=delete_policies, data=st.data())
+def test_resolving_every_held_conflict_converges_and_a_further_diff_plans_nothing(
+    history: tuple[Records, Records, Records, dict[str, None], dict[str, None]],
+    deletes: DeletePolicy,
+    data: st.DataObject,
+) -> None:
+    base, crm, source, crm_deleted, source_deleted = history
+    policy = DiffPolicy(conflicts=ConflictPolicy.MANUAL, deletes=deletes, allow_mass_delete=True)
+    first = diff(base, state(crm, crm_deleted), state(source, source_deleted), policy)
+    apply(first, base, crm, source)
+    resolutions = data.draw(answers(first.held))
+
+    second = diff(base, state(crm, crm_deleted), state(source, source_deleted), policy, resolutions)
+    apply(second, base, crm, source)
+
+    assert set(second.resolved) == set(resolutions) and second.stale == () and second.held == ()
+    for key in crm.keys() & source.keys():
+        assert crm[key] == source[key] == base[key]
+    if deletes is not DeletePolicy.OFF:
+        assert crm.keys() == source.keys() == base.keys()
+    third = diff(base, state(crm), state(source), policy)
+    assert third.changes == () and third.conflicts == ()
 
 
 @given(base=records)

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from syncd.errors import FatalError
-from syncd.store import NewConflict, Resolution, StateStore
+from syncd.store import Closing, NewConflict, Resolution, StateStore
 from tests.store.conftest import FakeClock
 
 
@@ -75,3 +75,36 @@ def test_resolution_mistakes_are_refused(store: StateStore) -> None:
             tx.conflicts.resolve(conflict_id, Resolution.SOURCE)
         with pytest.raises(FatalError, match="conflict 999 does not exist"):
             tx.conflicts.get(999)
+
+
+def test_pending_lists_resolved_conflicts_until_a_run_closes_them(
+    store: StateStore, clock: FakeClock
+) -> None:
+    with store.transaction() as tx:
+        tx.conflicts.add("contacts", [_phone_conflict("c-1"), _phone_conflict("c-2"), _phone_conflict("c-3")])
+        tx.conflicts.add("accounts", [_phone_conflict("a-1")])
+        ids = {c.key: c.id for c in tx.conflicts.find()}
+        tx.conflicts.resolve(ids["c-1"], Resolution.CRM)
+        tx.conflicts.resolve(ids["c-3"], Resolution.MERGED, {"Phone": "0"})
+        tx.conflicts.resolve(ids["a-1"], Resolution.SOURCE)
+        assert [c.key for c in tx.conflicts.pending("contacts")] == ["c-1", "c-3"]  # c-2 is still open
+    clock.advance(timedelta(minutes=1))
+    with store.transaction() as tx:
+        assert tx.conflicts.close([ids["c-1"], ids["c-2"]], Closing.APPLIED) == 1  # c-2 is not resolved
+        assert tx.conflicts.close([ids["c-3"]], Closing.STALE, "the source changed Phone again") == 1
+        assert tx.conflicts.close([ids["c-1"]], Closing.STALE) == 0  # closed once, for good
+        assert tx.conflicts.pending("contacts") == []
+        applied, stale = tx.conflicts.get(ids["c-1"]), tx.conflicts.get(ids["c-3"])
+        assert [c.key for c in tx.conflicts.pending("accounts")] == ["a-1"]
+        assert [c.key for c in tx.conflicts.find("contacts")] == ["c-2"]
+    assert (applied.closed_as, applied.closed_at, applied.closed_note) == (Closing.APPLIED, clock.now, None)
+    assert (stale.closed_as, stale.closed_note) == (Closing.STALE, "the source changed Phone again")
+
+
+def test_a_new_hold_on_a_key_leaves_its_pending_resolution_alone(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.conflicts.add("contacts", [_phone_conflict(source="first")])
+        tx.conflicts.resolve(tx.conflicts.find()[0].id, Resolution.SOURCE)
+        tx.conflicts.add("contacts", [_phone_conflict(source="second")])
+        assert [c.source["Phone"] for c in tx.conflicts.pending("contacts")] == ["first"]
+        assert [c.source["Phone"] for c in tx.conflicts.find("contacts")] == ["second"]

@@ -65,7 +65,7 @@ def test_open_upgrades_an_empty_database(database_url: str) -> None:
 
 
 def test_without_upgrade_an_outdated_database_is_an_error(database_url: str) -> None:
-    with pytest.raises(ConfigError, match=r"needs 0003; run `syncd db upgrade`"):
+    with pytest.raises(ConfigError, match=r"needs 0004; run `syncd db upgrade`"):
         StateStore.open(database_url, upgrade=False)
 
 
