@@ -34,6 +34,7 @@ from syncd.engine.diff import Diff, diff, mass_delete_check
 from syncd.engine.keys import CrmRow, Joined, KeyJoiner
 from syncd.engine.merge import present
 from syncd.engine.model import (
+    RECORD_FIELD,
     Action,
     Change,
     Side,
@@ -94,7 +95,16 @@ class Walk:
             taken = tx.id_map.crm_ids(run.name, list(source.values))
             self._synced_before = tx.records.count(run.name)
             self._answers = load_resolutions(tx, run.name, run.mapping.metas)
+            held = [c for c in tx.conflicts.find(run.name) if RECORD_FIELD not in c.crm]
         self._touched |= set(self._answers.chosen)  # resolved conflicts are decided even if unread
+        # A held field keeps what each side held when it was held, unless that side is read anew:
+        # else an unread side would pass for the base and the other side's value win silently.
+        self._held_values = {
+            c.key: (canonical_row(c.crm, run.mapping.metas), canonical_row(c.source, run.mapping.metas))
+            for c in held
+            if c.key not in self._answers.chosen
+        }
+        self._touched |= set(self._held_values)
         self._resolved: list[str] = []
         self._stale: list[StaleResolution] = []
         self._not_done: set[str] = set()  # keys the source refused, or whose delete was withheld
@@ -153,8 +163,8 @@ class Walk:
         """Diff ``keys`` and route the outcome: queued source writes, pending CRM writes, deletes."""
         metas = self.run.mapping.metas
         base = {key: canonical_row(record.values, metas) for key, record in stored.items()}
-        source_side = self._source_side(keys)
         keys = list(keys)
+        source_side = self._source_side(keys, base)
         chosen = {key: self._answers.chosen[key] for key in keys if key in self._answers.chosen}
         result = diff(base, crm_side, source_side, self._policy, resolutions=chosen)
         self._resolved.extend(result.resolved)
@@ -186,7 +196,7 @@ class Walk:
         else:
             self._store(settle)
 
-    def _source_side(self, keys: Iterable[str]) -> SideState:
+    def _source_side(self, keys: Iterable[str], base: Mapping[str, Values]) -> SideState:
         source = self.source
         records: dict[str, SideRecord] = {}
         deleted: dict[str, datetime | None] = {}
@@ -196,6 +206,8 @@ class Walk:
                 records[key] = SideRecord(frozen_values(values), source.modified.get(key))
             elif key in source.tombstones:
                 deleted[key] = None
+            elif key in self._held_values and key in base:
+                records[key] = SideRecord(frozen_values({**base[key], **self._held_values[key][1]}))
         return SideState(records, deleted=deleted)
 
     def _settle(
@@ -297,9 +309,14 @@ class Walk:
         if not keys:
             return
         joined = Joined(ids={**ids, **{key: crm_id for crm_id, key in gone.items()}})
-        crm_side = SideState(
-            {}, complete=self.crm.complete, deleted={key: gone_ids[crm_id] for crm_id, key in gone.items()}
-        )
+        deleted = {key: gone_ids[crm_id] for crm_id, key in gone.items()}
+        metas = self.run.mapping.metas
+        unread_held = {  # a held record the CRM read did not bring still holds its held values
+            key: SideRecord(frozen_values({**canonical_row(stored[key].values, metas), **held[0]}))
+            for key, held in self._held_values.items()
+            if key in keys and key in stored and key not in deleted
+        }
+        crm_side = SideState(unread_held, complete=self.crm.complete, deleted=deleted)
         self._decide(sorted(keys), joined, stored, crm_side, {})
 
     def _report_notes(self) -> None:

@@ -4,6 +4,7 @@ cut into many small chunks and source batches ends exactly where one big chunk d
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from syncd.engine import pull, runner, walk
 from syncd.engine.keys import CrmRow
 from syncd.engine.pull import RawRow
+from syncd.store.checkpoints import Direction
 from tests.engine_run.conftest import RunOnce, World
 
 
@@ -81,6 +83,13 @@ def test_a_crm_record_the_base_disagrees_with_is_always_read(
     # The CRM holds a value the base does not: its raw form must not pass for the base.
     assert again.error is None
     assert canonicalised == [ada["id"]]
+    # Neither side's held value wins just because the source did not send its row again.
+    assert (again.push.updated, again.pull.updated, again.pull.conflicts) == (0, 0, 1)
+    assert "ada@example.com,Lovelace,Ada,+4499" in world.csv_rows()
+    assert world.crm_records()[0]["Phone"] == "+4400"
+    with world.runtime() as runtime, runtime.store.snapshot() as tx:
+        (conflict,) = tx.conflicts.find("contacts")
+        assert (conflict.crm, conflict.source) == ({"Phone": "+4400"}, {"Phone": "+4499"})
 
 
 @pytest.mark.usefixtures("tiny_chunks")
@@ -111,3 +120,28 @@ def test_many_small_chunks_end_where_one_big_one_does(world: World, sync_once: R
             0,
         )
         assert report.push.credits == 0
+
+
+def test_a_held_field_stays_held_when_an_incremental_read_does_not_bring_the_crm_record(
+    world: World, sync_once: RunOnce, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.write_config(conflict_policy="manual")
+    world.write_csv("ada@example.com,Lovelace,Ada,+44123")
+    sync_once(), sync_once()
+    ada = world.crm_records()[0]
+    world.admin("PATCH", f"records/Contacts/{ada['id']}", json={"Phone": "+4400"})
+    world.write_csv("ada@example.com,Lovelace,Ada,+4499")
+    assert sync_once().pull.conflicts == 1
+    monkeypatch.setattr(runner, "wants_full_snapshot", lambda *_: False)
+    with world.runtime() as runtime, runtime.store.transaction() as tx:  # the record predates the cursor
+        later = datetime.now(UTC) + timedelta(hours=1)
+        tx.checkpoints.update("contacts", Direction.PULL, cursor=later.isoformat())
+    world.write_csv("ada@example.com,Lovelace,Augusta Ada,+4499")  # the source edits another field
+
+    report = sync_once()
+
+    assert report.error is None and report.pull.read == 0
+    assert (report.push.updated, report.pull.updated, report.pull.conflicts) == (1, 0, 1)
+    crm = world.crm_records()[0]
+    assert (crm["First_Name"], crm["Phone"]) == ("Augusta Ada", "+4400")  # the held Phone is not overwritten
+    assert "ada@example.com,Lovelace,Augusta Ada,+4499" in world.csv_rows()
