@@ -1,26 +1,67 @@
-"""Applying CRM-side changes to a CSV file: upsert or delete by key, keeping every other column and row."""
+"""Applying CRM-side changes to a CSV file: upsert or delete by key, keeping every other column and row.
+
+A batch is planned first, in memory (it is the batch that is held, never the file): each change is
+checked, and the good ones are grouped by key as steps to replay. The file is then copied row by row
+into a temporary file beside it: the first valid row of each changed key is patched or dropped as its
+steps say, every other row is copied as it is, the rows the batch creates are appended at the end,
+and the copy replaces the file atomically. One pass over the file; memory grows with the batch only.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from syncd import Change, ChangeKind, WriteOutcome
-from syncd_csv.cells import format_cell
+from syncd_csv.cells import CellError, format_cell, parse_cell
 from syncd_csv.config import CsvConfig
 from syncd_csv.schema import RowError, Schema
-from syncd_csv.table import Layout, rewrite
+from syncd_csv.table import Layout, Row, rewrite
+
+Patch = dict[int, str]
+"""New cell texts by column position."""
 
 
-def _index(schema: Schema, rows: list[list[str]]) -> dict[str, int]:
-    """Row position by key id, for rows whose key parses (other rows are kept untouched)."""
-    index: dict[str, int] = {}
-    for position, cells in enumerate(rows[1:], start=1):
-        try:
-            index.setdefault(schema.key_id(schema.record(cells)), position)
-        except RowError:
-            continue
-    return index
+@dataclass
+class KeyEdits:
+    """What a batch does to one key, in order: ``(change number, patch)``, a patch of ``None`` deletes."""
+
+    steps: list[tuple[int, Patch | None]] = field(default_factory=list)
+
+    def replay(
+        self, width: int, found: list[str] | None
+    ) -> tuple[list[str] | None, tuple[int, list[str]] | None]:
+        """The file's row after the steps (``None``: deleted or never there) and the row the batch
+        creates for the key, with the number of the change that created it (``None``: no new row).
+
+        An upsert patches the key's current row, or creates one when there is none; a delete drops
+        the current row, so an upsert after it creates a new row at the end of the file.
+        """
+        kept = list(found) if found is not None else None
+        created: tuple[int, list[str]] | None = None
+        for number, patch in self.steps:
+            if patch is None:
+                if created is not None:
+                    created = None
+                else:
+                    kept = None
+                continue
+            if kept is None and created is None:
+                created = (number, [""] * width)
+            row = created[1] if created is not None else kept
+            assert row is not None
+            for position, text in patch.items():
+                row[position] = text
+        return kept, created
+
+
+@dataclass
+class Plan:
+    """A checked batch: one outcome per change, in order, and the edits to make by key id."""
+
+    outcomes: list[WriteOutcome] = field(default_factory=list)
+    edits: dict[str, KeyEdits] = field(default_factory=dict)
 
 
 def _problem(schema: Schema, change: Change, encoding: str) -> str | None:
@@ -39,48 +80,104 @@ def _problem(schema: Schema, change: Change, encoding: str) -> str | None:
     return f"key field {missing[0]!r} is missing" if missing else None
 
 
-def _upsert(
-    schema: Schema, rows: list[list[str]], index: dict[str, int], change: Change, now: dt.datetime
-) -> None:
+def _patch(schema: Schema, change: Change, now: dt.datetime) -> Patch:
     values = dict(change.values)
     stamp = schema.spec.cursor_field
     if stamp is not None and stamp not in values:
         values[stamp] = now
-    key_id = schema.key_id(change.key)
-    position = index.get(key_id)
-    if position is None:
-        rows.append([""] * len(schema.header))
-        position = index[key_id] = len(rows) - 1
-    row = rows[position]
-    for name, value in values.items():
-        row[schema.header.index(name)] = format_cell(value)
+    return {schema.header.index(name): format_cell(value) for name, value in values.items()}
+
+
+def plan_changes(schema: Schema, changes: Sequence[Change], *, encoding: str, now: dt.datetime) -> Plan:
+    """Check every change and group the good ones by key; bad ones are rejected with the reason."""
+    plan = Plan()
+    for number, change in enumerate(changes):
+        problem = _problem(schema, change, encoding)
+        if problem is not None:
+            plan.outcomes.append(WriteOutcome.rejected(change.key, problem))
+            continue
+        patch = None if change.kind is ChangeKind.DELETE else _patch(schema, change, now)
+        plan.edits.setdefault(schema.key_id(change.key), KeyEdits()).steps.append((number, patch))
+        plan.outcomes.append(WriteOutcome.applied(change.key))
+    return plan
+
+
+def _row_key_id(schema: Schema, cells: list[str], key_positions: Sequence[int]) -> str | None:
+    """The key id of a row whose key cells parse (only those: cheap for the rows no change names)."""
+    if len(cells) != len(schema.header):
+        return None
+    key: dict[str, object] = {}
+    for name, position in zip(schema.spec.key, key_positions, strict=True):
+        try:
+            key[name] = parse_cell(cells[position], schema.spec.field_map[name].type, schema.zone)
+        except CellError:
+            return None
+        if key[name] is None:
+            return None
+    return schema.key_id(key)
+
+
+def _is_record(schema: Schema, cells: list[str]) -> bool:
+    try:
+        schema.record(cells)
+    except RowError:
+        return False
+    return True
+
+
+def edited_rows(schema: Schema, rows: Iterable[Row], plan: Plan) -> Iterator[list[str]]:
+    """``rows`` (header first) with the plan's edits made, then the rows it creates, in change order.
+
+    Only the first valid row of a key is edited; a later row repeating the key, and a row that is
+    not a valid record (it is rejected on read), are copied as they are.
+    """
+    width = len(schema.header)
+    key_positions = [schema.header.index(name) for name in schema.spec.key]
+    replayed: set[str] = set()
+    created: list[tuple[int, list[str]]] = []
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is not None:
+        yield header.cells
+    for row in rows:
+        key_id = _row_key_id(schema, row.cells, key_positions)
+        edits = plan.edits.get(key_id) if key_id is not None and key_id not in replayed else None
+        if edits is None or not _is_record(schema, row.cells):
+            yield row.cells
+            continue
+        assert key_id is not None
+        replayed.add(key_id)
+        kept, new = edits.replay(width, row.cells)
+        if kept is not None:
+            yield kept
+        if new is not None:
+            created.append(new)
+    for key_id, edits in plan.edits.items():
+        if key_id not in replayed:
+            _, new = edits.replay(width, None)
+            if new is not None:
+                created.append(new)
+    for _, cells in sorted(created, key=lambda pair: pair[0]):
+        yield cells
 
 
 def apply_changes(
     schema: Schema,
-    rows: list[list[str]],
+    rows: Iterable[Row],
     changes: Sequence[Change],
     *,
     config: CsvConfig,
     layout: Layout,
     now: dt.datetime,
 ) -> list[WriteOutcome]:
-    """Apply ``changes`` to ``rows`` (header first) and rewrite the file once, atomically."""
-    index = _index(schema, rows)
-    deleted: set[int] = set()
-    outcomes: list[WriteOutcome] = []
-    for change in changes:
-        problem = _problem(schema, change, config.encoding)
-        if problem is not None:
-            outcomes.append(WriteOutcome.rejected(change.key, problem))
-            continue
-        if change.kind is ChangeKind.DELETE:
-            position = index.pop(schema.key_id(change.key), None)
-            if position is not None:
-                deleted.add(position)
-        else:
-            _upsert(schema, rows, index, change, now)
-        outcomes.append(WriteOutcome.applied(change.key))
-    kept = [cells for position, cells in enumerate(rows) if position not in deleted]
-    rewrite(schema.path, kept, encoding=config.encoding, delimiter=config.delimiter, layout=layout)
-    return outcomes
+    """Apply ``changes`` to the file whose ``rows`` (header first) are read as it is rewritten, once,
+    atomically; one outcome per change, in order."""
+    plan = plan_changes(schema, changes, encoding=config.encoding, now=now)
+    rewrite(
+        schema.path,
+        edited_rows(schema, rows, plan),
+        encoding=config.encoding,
+        delimiter=config.delimiter,
+        layout=layout,
+    )
+    return plan.outcomes
