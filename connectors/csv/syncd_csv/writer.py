@@ -10,7 +10,7 @@ and the copy replaces the file atomically. One pass over the file; memory grows 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from syncd import Change, ChangeKind, WriteOutcome
@@ -21,6 +21,13 @@ from syncd_csv.table import Layout, Row, rewrite
 
 Patch = dict[int, str]
 """New cell texts by column position."""
+
+KeyText = tuple[str, ...]
+"""A key as its cells are written (``format_cell`` of each key value): one key, one text."""
+
+
+def _key_text(schema: Schema, key: Mapping[str, object]) -> KeyText:
+    return tuple(format_cell(key[name]) for name in schema.spec.key)
 
 
 @dataclass
@@ -61,7 +68,7 @@ class Plan:
     """A checked batch: one outcome per change, in order, and the edits to make by key id."""
 
     outcomes: list[WriteOutcome] = field(default_factory=list)
-    edits: dict[str, KeyEdits] = field(default_factory=dict)
+    edits: dict[KeyText, KeyEdits] = field(default_factory=dict)
 
 
 def _problem(schema: Schema, change: Change, encoding: str) -> str | None:
@@ -97,13 +104,13 @@ def plan_changes(schema: Schema, changes: Sequence[Change], *, encoding: str, no
             plan.outcomes.append(WriteOutcome.rejected(change.key, problem))
             continue
         patch = None if change.kind is ChangeKind.DELETE else _patch(schema, change, now)
-        plan.edits.setdefault(schema.key_id(change.key), KeyEdits()).steps.append((number, patch))
+        plan.edits.setdefault(_key_text(schema, change.key), KeyEdits()).steps.append((number, patch))
         plan.outcomes.append(WriteOutcome.applied(change.key))
     return plan
 
 
-def _row_key_id(schema: Schema, cells: list[str], key_positions: Sequence[int]) -> str | None:
-    """The key id of a row whose key cells parse (only those: cheap for the rows no change names)."""
+def _row_key(schema: Schema, cells: list[str], key_positions: Sequence[int]) -> KeyText | None:
+    """The key of a row whose key cells parse (only those: cheap for the rows no change names)."""
     if len(cells) != len(schema.header):
         return None
     key: dict[str, object] = {}
@@ -114,7 +121,7 @@ def _row_key_id(schema: Schema, cells: list[str], key_positions: Sequence[int]) 
             return None
         if key[name] is None:
             return None
-    return schema.key_id(key)
+    return _key_text(schema, key)
 
 
 def _is_record(schema: Schema, cells: list[str]) -> bool:
@@ -133,27 +140,27 @@ def edited_rows(schema: Schema, rows: Iterable[Row], plan: Plan) -> Iterator[lis
     """
     width = len(schema.header)
     key_positions = [schema.header.index(name) for name in schema.spec.key]
-    replayed: set[str] = set()
+    replayed: set[KeyText] = set()
     created: list[tuple[int, list[str]]] = []
     rows = iter(rows)
     header = next(rows, None)
     if header is not None:
         yield header.cells
     for row in rows:
-        key_id = _row_key_id(schema, row.cells, key_positions)
-        edits = plan.edits.get(key_id) if key_id is not None and key_id not in replayed else None
+        key = _row_key(schema, row.cells, key_positions)
+        edits = plan.edits.get(key) if key is not None and key not in replayed else None
         if edits is None or not _is_record(schema, row.cells):
             yield row.cells
             continue
-        assert key_id is not None
-        replayed.add(key_id)
+        assert key is not None
+        replayed.add(key)
         kept, new = edits.replay(width, row.cells)
         if kept is not None:
             yield kept
         if new is not None:
             created.append(new)
-    for key_id, edits in plan.edits.items():
-        if key_id not in replayed:
+    for key, edits in plan.edits.items():
+        if key not in replayed:
             _, new = edits.replay(width, None)
             if new is not None:
                 created.append(new)
