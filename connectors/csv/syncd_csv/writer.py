@@ -13,14 +13,14 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from syncd import Change, ChangeKind, WriteOutcome
+from syncd import Change, ChangeKind, FieldSpec, WriteOutcome
 from syncd_csv.cells import CellError, format_cell, parse_cell
 from syncd_csv.config import CsvConfig
 from syncd_csv.schema import RowError, Schema
 from syncd_csv.table import Layout, Row, rewrite
 
-Patch = dict[int, str]
-"""New cell texts by column position."""
+Patch = tuple[tuple[int, str], ...]
+"""New cell texts with their column positions (tuples: a batch holds many)."""
 
 KeyText = tuple[str, ...]
 """A key as its cells are written (``format_cell`` of each key value): one key, one text."""
@@ -30,49 +30,48 @@ def _key_text(schema: Schema, key: Mapping[str, object]) -> KeyText:
     return tuple(format_cell(key[name]) for name in schema.spec.key)
 
 
+Created = tuple[int, list[str]]
+"""A row the batch creates, with the number of the change that created it (rows go in that order)."""
+
+
 @dataclass
-class KeyEdits:
-    """What a batch does to one key, in order: ``(change number, patch)``, a patch of ``None`` deletes."""
+class Plan:
+    """A checked batch: one outcome per change, in order, and by key the numbers of the changes to
+    make (the changes themselves stay the caller's: a plan adds little to the batch it holds)."""
 
-    steps: list[tuple[int, Patch | None]] = field(default_factory=list)
+    schema: Schema
+    changes: Sequence[Change]
+    now: dt.datetime
+    outcomes: list[WriteOutcome] = field(default_factory=list)
+    edits: dict[KeyText, list[int]] = field(default_factory=dict)
 
-    def replay(
-        self, width: int, found: list[str] | None
-    ) -> tuple[list[str] | None, tuple[int, list[str]] | None]:
-        """The file's row after the steps (``None``: deleted or never there) and the row the batch
-        creates for the key, with the number of the change that created it (``None``: no new row).
+    def replay(self, key: KeyText, found: list[str] | None) -> tuple[list[str] | None, Created | None]:
+        """The file's row ``found`` after the key's changes (``None``: deleted or never there), and
+        the row they create (``None``: none).
 
         An upsert patches the key's current row, or creates one when there is none; a delete drops
         the current row, so an upsert after it creates a new row at the end of the file.
         """
         kept = list(found) if found is not None else None
-        created: tuple[int, list[str]] | None = None
-        for number, patch in self.steps:
-            if patch is None:
+        created: Created | None = None
+        for number in self.edits[key]:
+            change = self.changes[number]
+            if change.kind is ChangeKind.DELETE:
                 if created is not None:
                     created = None
                 else:
                     kept = None
                 continue
             if kept is None and created is None:
-                created = (number, [""] * width)
+                created = (number, [""] * len(self.schema.header))
             row = created[1] if created is not None else kept
             assert row is not None
-            for position, text in patch.items():
+            for position, text in _patch(self.schema, change, self.now):
                 row[position] = text
         return kept, created
 
 
-@dataclass
-class Plan:
-    """A checked batch: one outcome per change, in order, and the edits to make by key id."""
-
-    outcomes: list[WriteOutcome] = field(default_factory=list)
-    edits: dict[KeyText, KeyEdits] = field(default_factory=dict)
-
-
-def _problem(schema: Schema, change: Change, encoding: str) -> str | None:
-    fields = schema.spec.field_map
+def _problem(schema: Schema, fields: Mapping[str, FieldSpec], change: Change, encoding: str) -> str | None:
     for name, value in change.values.items():
         if name not in fields:
             return f"{schema.location} has no column {name!r}"
@@ -92,19 +91,19 @@ def _patch(schema: Schema, change: Change, now: dt.datetime) -> Patch:
     stamp = schema.spec.cursor_field
     if stamp is not None and stamp not in values:
         values[stamp] = now
-    return {schema.header.index(name): format_cell(value) for name, value in values.items()}
+    return tuple((schema.header.index(name), format_cell(value)) for name, value in values.items())
 
 
 def plan_changes(schema: Schema, changes: Sequence[Change], *, encoding: str, now: dt.datetime) -> Plan:
     """Check every change and group the good ones by key; bad ones are rejected with the reason."""
-    plan = Plan()
+    plan = Plan(schema, changes, now)
+    fields = schema.spec.field_map
     for number, change in enumerate(changes):
-        problem = _problem(schema, change, encoding)
+        problem = _problem(schema, fields, change, encoding)
         if problem is not None:
             plan.outcomes.append(WriteOutcome.rejected(change.key, problem))
             continue
-        patch = None if change.kind is ChangeKind.DELETE else _patch(schema, change, now)
-        plan.edits.setdefault(_key_text(schema, change.key), KeyEdits()).steps.append((number, patch))
+        plan.edits.setdefault(_key_text(schema, change.key), []).append(number)
         plan.outcomes.append(WriteOutcome.applied(change.key))
     return plan
 
@@ -132,36 +131,34 @@ def _is_record(schema: Schema, cells: list[str]) -> bool:
     return True
 
 
-def edited_rows(schema: Schema, rows: Iterable[Row], plan: Plan) -> Iterator[list[str]]:
+def edited_rows(rows: Iterable[Row], plan: Plan) -> Iterator[list[str]]:
     """``rows`` (header first) with the plan's edits made, then the rows it creates, in change order.
 
     Only the first valid row of a key is edited; a later row repeating the key, and a row that is
     not a valid record (it is rejected on read), are copied as they are.
     """
-    width = len(schema.header)
+    schema = plan.schema
     key_positions = [schema.header.index(name) for name in schema.spec.key]
     replayed: set[KeyText] = set()
-    created: list[tuple[int, list[str]]] = []
+    created: list[Created] = []
     rows = iter(rows)
     header = next(rows, None)
     if header is not None:
         yield header.cells
     for row in rows:
         key = _row_key(schema, row.cells, key_positions)
-        edits = plan.edits.get(key) if key is not None and key not in replayed else None
-        if edits is None or not _is_record(schema, row.cells):
+        if key is None or key in replayed or key not in plan.edits or not _is_record(schema, row.cells):
             yield row.cells
             continue
-        assert key is not None
         replayed.add(key)
-        kept, new = edits.replay(width, row.cells)
+        kept, new = plan.replay(key, row.cells)
         if kept is not None:
             yield kept
         if new is not None:
             created.append(new)
-    for key, edits in plan.edits.items():
+    for key in plan.edits:
         if key not in replayed:
-            _, new = edits.replay(width, None)
+            _, new = plan.replay(key, None)
             if new is not None:
                 created.append(new)
     for _, cells in sorted(created, key=lambda pair: pair[0]):
@@ -182,7 +179,7 @@ def apply_changes(
     plan = plan_changes(schema, changes, encoding=config.encoding, now=now)
     rewrite(
         schema.path,
-        edited_rows(schema, rows, plan),
+        edited_rows(rows, plan),
         encoding=config.encoding,
         delimiter=config.delimiter,
         layout=layout,
