@@ -1,16 +1,23 @@
-"""Reading a CSV file row by row with line numbers, and rewriting it atomically."""
+"""Reading a CSV file row by row with line numbers (and, on request, a digest of the bytes read),
+and rewriting it atomically."""
 
 from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
+import io
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from syncd import ConfigError, FatalError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 
 @dataclass(frozen=True)
@@ -28,9 +35,37 @@ class Layout:
     newline: str = "\r\n"
 
 
-def _open(path: Path, encoding: str) -> Iterator[str]:
+class _Digesting(io.RawIOBase):
+    """A file read through it feeds every byte it returns to ``digest``."""
+
+    def __init__(self, raw: io.FileIO, digest: hashlib.blake2b) -> None:
+        super().__init__()
+        self._raw = raw
+        self._digest = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        count = self._raw.readinto(buffer) or 0
+        self._digest.update(memoryview(buffer)[:count])
+        return count
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _text(path: Path, encoding: str, digest: hashlib.blake2b | None) -> IO[str]:
+    if digest is None:
+        return path.open(encoding=encoding, newline="")
+    raw = io.BufferedReader(_Digesting(io.FileIO(path), digest))
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+def _open(path: Path, encoding: str, digest: hashlib.blake2b | None = None) -> Iterator[str]:
     try:
-        with path.open(encoding=encoding, newline="") as handle:
+        with _text(path, encoding, digest) as handle:
             yield from handle
     except FileNotFoundError:
         raise ConfigError(f"{path}: the file does not exist", file=str(path)) from None
@@ -52,9 +87,15 @@ def _first_undecodable_line(path: Path, encoding: str) -> int:
     return 0
 
 
-def read_rows(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
-    """Every row of the file, the header first, each with the line it starts on."""
-    reader = csv.reader(_open(path, encoding), delimiter=delimiter, strict=True)
+def read_rows(
+    path: Path, encoding: str, delimiter: str, *, digest: hashlib.blake2b | None = None
+) -> Iterator[Row]:
+    """Every row of the file, the header first, each with the line it starts on.
+
+    ``digest`` is fed the file's bytes as they are read, so once every row has been read it is the
+    digest of exactly the bytes those rows came from, whatever happens to the file meanwhile.
+    """
+    reader = csv.reader(_open(path, encoding, digest), delimiter=delimiter, strict=True)
     line = 1
     while True:
         try:
@@ -85,9 +126,11 @@ def layout_of(path: Path, encoding: str) -> Layout:
 
 
 def rewrite(
-    path: Path, rows: Sequence[Sequence[str]], *, encoding: str, delimiter: str, layout: Layout
+    path: Path, rows: Iterable[Sequence[str]], *, encoding: str, delimiter: str, layout: Layout
 ) -> None:
-    """Replace the file with ``rows`` atomically: write a temporary file beside it, then rename."""
+    """Replace the file with ``rows`` atomically: write them one by one to a temporary file beside
+    it, flush it to disk, then rename it over the file. ``rows`` may be read from the file itself:
+    it is replaced only once they are all written, and left as it was if anything fails before."""
     if encoding.replace("_", "-").lower() == "utf-8-sig" and not layout.bom:
         encoding = "utf-8"
     options = {"dir": path.parent, "prefix": f".{path.name}.", "suffix": ".tmp", "delete": False}

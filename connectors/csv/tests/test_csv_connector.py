@@ -38,7 +38,7 @@ def test_incremental_read_returns_rows_at_or_after_the_cursor(options: dict[str,
     since = Cursor(dt.datetime(2024, 1, 2, 10, tzinfo=dt.UTC))
     items, cursor = read_all(connector(options), "contacts", since)
     assert [r["id"] for r in records(items)] == [2]  # the same timestamp comes again: at least once
-    assert cursor == since
+    assert cursor.position == since.position
 
 
 def test_a_malformed_row_is_rejected_with_its_line_number(folder: Path, options: dict[str, Any]) -> None:
