@@ -7,7 +7,7 @@ and handed on in chunks of :data:`CHUNK` rows, so a run holds one chunk of the C
 never the module. With deletes on, a full snapshot first asks Zoho's deleted-records API, the
 second signal a CRM delete needs.
 
-Each row keeps its cells as Zoho sent them, with a hash of them (:func:`raw_hash`): a record whose
+Each row keeps its cells as Zoho sent them, with a hash of them (:func:`raw_hasher`): a record whose
 hash is the one remembered when both sides last agreed is unchanged, and nothing of it needs
 reading (:meth:`syncd.store.id_map.IdMap.seen_before`).
 """
@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from syncd.engine.canonical import canonical_datetime
 from syncd.engine.keys import CrmRow
@@ -42,8 +43,7 @@ class CrmRead:
     rows: int = 0
 
 
-@dataclass(frozen=True)
-class RawRow:
+class RawRow(NamedTuple):
     """A bulk-read row as sent: the compared columns' cells (:attr:`FieldMapping.read_columns`)."""
 
     crm_id: str
@@ -67,8 +67,16 @@ def raw_salt(mapping: FieldMapping) -> bytes:
     return hashlib.blake2b(described.encode(), digest_size=16).digest()
 
 
-def raw_hash(cells: Sequence[str], salt: bytes) -> str:
-    return hashlib.blake2b("\x1f".join(cells).encode(), digest_size=12, key=salt).hexdigest()
+def raw_hasher(salt: bytes) -> Callable[[Sequence[str]], str]:
+    """The raw hash of a row's cells under ``salt`` (a keyed BLAKE2b, its key set up once)."""
+    keyed = hashlib.blake2b(digest_size=12, key=salt)
+
+    def raw_hash(cells: Sequence[str]) -> str:
+        digest = keyed.copy()
+        digest.update("\x1f".join(cells).encode())
+        return digest.hexdigest()
+
+    return raw_hash
 
 
 def read_crm(
@@ -94,16 +102,20 @@ def read_crm(
     if not read.complete and checkpoint.cursor:
         since = datetime.fromisoformat(checkpoint.cursor) - OVERLAP
         criteria = where("Modified_Time", "greater_equal", since.isoformat(timespec="seconds"))
-    salt = raw_salt(mapping)
+    hasher = raw_hasher(raw_salt(mapping))
     for _page, result in zoho.bulk_read.read_pages(BulkQuery(module, fields=columns, criteria=criteria)):
         read.pages += 1
-        yield from _chunks(read, result, result.columns, compared, salt)
+        yield from _chunks(read, result, result.columns, compared, hasher)
         if progress:
             progress("pages", 1)
 
 
 def _chunks(
-    read: CrmRead, rows: Iterable[list[str]], header: Sequence[str], compared: Sequence[str], salt: bytes
+    read: CrmRead,
+    rows: Iterable[list[str]],
+    header: Sequence[str],
+    compared: Sequence[str],
+    raw_hash: Callable[[Sequence[str]], str],
 ) -> Iterator[list[RawRow]]:
     position = {name.lower(): index for index, name in enumerate(header)}
     id_at, modified_at = position.get("id"), position.get("modified_time")
@@ -120,7 +132,7 @@ def _chunks(
         cells = tuple("" if at is None else row[at] for at in wanted)
         stamp = row[modified_at] if modified_at is not None else ""
         latest.see(stamp)
-        chunk.append(RawRow(crm_id, cells, raw_hash(cells, salt), stamp))
+        chunk.append(RawRow(crm_id, cells, raw_hash(cells), stamp))
         if len(chunk) >= CHUNK:
             _close(read, chunk, latest)
             yield chunk

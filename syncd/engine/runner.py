@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syncd.app import Runtime
-from syncd.connector import Connector
+from syncd.connector import Connector, Cursor
 from syncd.engine.apply import CrmWriter
 from syncd.engine.deletes import DELETE_OPERATION, CrmDeleter
 from syncd.engine.mapping import FieldMapping
@@ -103,9 +103,8 @@ def _execute(run: _Run, stop: threading.Event | None) -> None:
     now = run.runtime.clock()
     full = wants_full_snapshot(pull_point, run.mapping.pipeline.full_snapshot_every, now)
     run.report.full_snapshot = full
-    source = read_source(
-        run.connector, run.mapping, run.runtime.store, parse_cursor(push_point.cursor), run.progress
-    )
+    start = parse_cursor(push_point.cursor)
+    source = read_source(run.connector, run.mapping, run.runtime.store, start, run.progress)
     if not run.dry_run:
         retry_rejects(run.runtime.store, run.mapping, source)
     run.report.push.read = source.rows
@@ -121,7 +120,7 @@ def _execute(run: _Run, stop: threading.Event | None) -> None:
     run.report.pull.read = crm.rows
     walk.finish(stop)
     if not run.dry_run and run.complete:
-        _checkpoint(run, crm, source, push_point.cursor, full, now)
+        _checkpoint(run, crm, source, start, full, now)
 
 
 def _resume(run: _Run) -> None:
@@ -151,7 +150,7 @@ def _book_reads(run: _Run, crm: CrmRead) -> None:
 
 
 def _checkpoint(
-    run: _Run, crm: CrmRead, source: SourceRead, push_cursor: str | None, full: bool, now: Any
+    run: _Run, crm: CrmRead, source: SourceRead, start: Cursor | None, full: bool, now: Any
 ) -> None:
     with run.runtime.store.transaction() as tx:
         pull = tx.checkpoints.get(run.name, Direction.PULL)
@@ -163,7 +162,7 @@ def _checkpoint(
         if full:
             changes["last_full_snapshot_at"] = now
         tx.checkpoints.update(run.name, Direction.PULL, **changes)
-        if source.cursor != parse_cursor(push_cursor):  # a cursor can be large: written on change only
+        if source.cursor != start:  # a connector's cursor can be large: written on change only
             tx.checkpoints.update(run.name, Direction.PUSH, cursor=dump_cursor(source.cursor))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -41,21 +42,17 @@ class IdMap:
         held conflict, a resolution) changes that fingerprint, so a stale hash never matches. One
         query per few thousand ids, as :meth:`crm_ids`.
         """
-        query = (
-            select(TABLE.c.crm_id, TABLE.c.source_key, TABLE.c.crm_fingerprint, STATE.c.fingerprint)
-            .select_from(
-                TABLE.outerjoin(
-                    STATE,
-                    (STATE.c.pipeline == TABLE.c.pipeline) & (STATE.c.source_key == TABLE.c.source_key),
-                )
-            )
-            .where(TABLE.c.pipeline == pipeline)
+        postgres = self._connection.dialect.name == "postgresql"
+        mark = "%s" if postgres else "?"
+        ids = "SELECT jsonb_array_elements_text(%s::jsonb)" if postgres else "SELECT value FROM json_each(?)"
+        sql = (  # plain SQL through the driver: this runs for every row of every snapshot
+            f"SELECT m.crm_id, m.source_key, m.crm_fingerprint, r.fingerprint FROM {TABLE.name} m "
+            f"LEFT JOIN {STATE.name} r ON r.pipeline = m.pipeline AND r.source_key = m.source_key "
+            f"WHERE m.pipeline = {mark} AND m.crm_id IN ({ids})"
         )
         found: dict[str, tuple[str, bool]] = {}
         for chunk in chunked(hashes, LOOKUP_CHUNK):
-            rows = self._connection.execute(
-                query.where(one_of(self._connection, TABLE.c.crm_id, chunk))
-            ).all()
+            rows = self._connection.exec_driver_sql(sql, (pipeline, json.dumps(chunk))).fetchall()
             for crm_id, key, remembered, fingerprint in rows:
                 raw = hashes[crm_id]
                 found[crm_id] = (key, bool(raw) and remembered == f"{raw}:{fingerprint}")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from syncd.engine import pull
-from syncd.engine.pull import CrmRead, _chunks, raw_hash
+from syncd.engine.pull import CrmRead, _chunks, raw_hasher
 
 
 def test_rows_come_in_chunks_with_their_cells_hashed_and_the_newest_stamp_found(
@@ -23,14 +23,14 @@ def test_rows_come_in_chunks_with_their_cells_hashed_and_the_newest_stamp_found(
     ]
     read = CrmRead()
 
-    chunks = list(_chunks(read, rows, header, ("Email", "Phone", "Missing"), b"salt"))
+    chunks = list(_chunks(read, rows, header, ("Email", "Phone", "Missing"), raw_hasher(b"salt")))
 
     assert [[row.crm_id for row in chunk] for chunk in chunks] == [["1", "2"], ["3"]]
     assert chunks[0][1].cells == ("b@example.com", "", "")
     assert (
         chunks[0][0].hash
-        == raw_hash(("a@example.com", "1", ""), b"salt")
-        != raw_hash(("a@example.com", "1", ""), b"other salt")
+        == raw_hasher(b"salt")(("a@example.com", "1", ""))
+        != raw_hasher(b"other salt")(("a@example.com", "1", ""))
     )
     assert read.rows == 3
     # 2026-11-20T23:00-08:00 is 2026-11-21T07:00Z, earlier than 09:00Z: offsets are compared as times.
