@@ -15,6 +15,7 @@ reading (:meth:`syncd.store.id_map.IdMap.seen_before`).
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -120,6 +121,7 @@ def _chunks(
     position = {name.lower(): index for index, name in enumerate(header)}
     id_at, modified_at = position.get("id"), position.get("modified_time")
     wanted = [position.get(name.lower()) for name in compared]
+    pick = _picker(wanted)
     width = len(header)
     chunk: list[RawRow] = []
     latest = _Latest()
@@ -129,7 +131,7 @@ def _chunks(
             continue
         if len(row) < width:
             row = row + [""] * (width - len(row))
-        cells = tuple("" if at is None else row[at] for at in wanted)
+        cells = pick(row)
         stamp = row[modified_at] if modified_at is not None else ""
         latest.see(stamp)
         chunk.append(RawRow(crm_id, cells, raw_hash(cells), stamp))
@@ -140,6 +142,13 @@ def _chunks(
     _close(read, chunk, latest)
     if chunk:
         yield chunk
+
+
+def _picker(wanted: Sequence[int | None]) -> Callable[[Sequence[str]], tuple[str, ...]]:
+    """Takes the cells at ``wanted`` (None: a column the page lacks, read as empty) as a tuple."""
+    if len(wanted) >= 2 and None not in wanted:
+        return operator.itemgetter(*(at for at in wanted if at is not None))
+    return lambda row: tuple("" if at is None else row[at] for at in wanted)
 
 
 class _Latest:

@@ -51,11 +51,17 @@ class IdMap:
             f"WHERE m.pipeline = {mark} AND m.crm_id IN ({ids})"
         )
         found: dict[str, tuple[str, bool]] = {}
-        for chunk in chunked(hashes, LOOKUP_CHUNK):
-            rows = self._connection.exec_driver_sql(sql, (pipeline, json.dumps(chunk))).fetchall()
-            for crm_id, key, remembered, fingerprint in rows:
-                raw = hashes[crm_id]
-                found[crm_id] = (key, bool(raw) and remembered == f"{raw}:{fingerprint}")
+        cursor = self._connection.connection.cursor()  # the driver's own: no per-row result processing
+        try:
+            rows: list[tuple[str, str, str | None, str | None]] = []
+            for chunk in chunked(hashes, LOOKUP_CHUNK):
+                cursor.execute(sql, (pipeline, json.dumps(chunk)))
+                rows.extend(cursor.fetchall())
+        finally:
+            cursor.close()
+        for crm_id, key, remembered, fingerprint in rows:
+            raw = hashes[crm_id]
+            found[crm_id] = (key, bool(raw) and remembered == f"{raw}:{fingerprint}")
         return found
 
     def remember_raw(self, pipeline: str, raw: Mapping[str, tuple[str, str] | None]) -> None:
