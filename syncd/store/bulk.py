@@ -3,7 +3,8 @@
 Record state and ID map see 200,000 rows per page. Their rows go to the driver as plain tuples
 already in the database's format, through the DB-API cursor of the current transaction: SQLAlchemy's
 per-row parameter and result processing costs several times the database work itself. Keys travel as
-one JSON parameter (no bound-parameter limit); PostgreSQL receives bulk rows by ``COPY``.
+one JSON parameter (no bound-parameter limit); PostgreSQL receives bulk rows by ``COPY``, either as
+tuples psycopg formats or as lines already in ``COPY``'s text format (see :func:`copy_text`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 from syncd.store.batch import LOOKUP_CHUNK, chunked
+
+#: Lines per write when a ``COPY`` is fed ready-made text.
+COPY_CHUNK = 10_000
 
 
 def driver_format(connection: Connection, table: Table, column: str) -> Callable[[Any], Any]:
@@ -74,20 +78,17 @@ def differing_keys(
     return differing
 
 
-def all_pairs(connection: Connection, table: Table, want: tuple[str, str], pipeline: str) -> dict[Any, Any]:
-    """``{want[0]: want[1]}`` over every row of ``pipeline``: one query, rows straight from the driver."""
+def all_pairs(
+    connection: Connection, table: Table, want: tuple[str, str], pipeline: str, limit: int
+) -> dict[Any, Any] | None:
+    """``{want[0]: want[1]}`` over every row of ``pipeline`` in one query, or ``None`` if it holds
+    more than ``limit`` rows (then fetching them all would cost more than it saves)."""
     mark = "%s" if _is_postgresql(connection) else "?"
-    sql = f"SELECT {want[0]}, {want[1]} FROM {table.name} WHERE pipeline = {mark}"
+    sql = f"SELECT {want[0]}, {want[1]} FROM {table.name} WHERE pipeline = {mark} LIMIT {mark}"
     with _cursor(connection) as cursor:
-        cursor.execute(sql, (pipeline,))
-        return dict(cursor.fetchall())
-
-
-def row_count(connection: Connection, table: Table, pipeline: str) -> int:
-    mark = "%s" if _is_postgresql(connection) else "?"
-    with _cursor(connection) as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table.name} WHERE pipeline = {mark}", (pipeline,))
-        return int(cursor.fetchone()[0])
+        cursor.execute(sql, (pipeline, limit + 1))
+        pairs = cursor.fetchall()
+    return dict(pairs) if len(pairs) <= limit else None
 
 
 def has_rows(connection: Connection, table: Table, pipeline: str) -> bool:
@@ -97,9 +98,20 @@ def has_rows(connection: Connection, table: Table, pipeline: str) -> bool:
         return cursor.fetchone() is not None
 
 
-def fast_insert(
-    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
+def copy_text(value: str) -> str:
+    """``value`` as one field of ``COPY``'s text format: backslash, tab, newline and return escaped."""
+    if "\\" in value:  # JSON text often holds one; str.replace is many times faster than translate
+        value = value.replace("\\", "\\\\")
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+#: Rows: tuples in the driver's format, or on PostgreSQL lines in ``COPY``'s text format.
+Rows = Sequence[tuple[Any, ...]] | Sequence[str]
+
+
+def fast_insert(connection: Connection, table: Table, columns: Sequence[str], rows: Rows) -> None:
     """Insert ``rows`` whose keys are all new: ``COPY`` straight into the table on PostgreSQL.
 
     A key that already exists is an integrity error, as with any ``INSERT``.
@@ -107,9 +119,7 @@ def fast_insert(
     names = ", ".join(columns)
     with _cursor(connection) as cursor:
         if _is_postgresql(connection):
-            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            _copy(cursor, f"COPY {table.name} ({names}) FROM STDIN", rows)
             return
         marks = ", ".join("?" for _ in columns)
         cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
@@ -119,11 +129,11 @@ def fast_upsert(
     connection: Connection,
     table: Table,
     columns: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
+    rows: Rows,
     *,
     key: Sequence[str],
 ) -> None:
-    """Upsert ``rows`` (tuples in ``columns`` order, in the driver's format), overwriting non-key columns."""
+    """Upsert ``rows`` (in ``columns`` order, in the driver's format), overwriting non-key columns."""
     if not rows:
         return
     update = ", ".join(f"{name} = excluded.{name}" for name in columns if name not in key)
@@ -139,11 +149,7 @@ def fast_upsert(
 
 
 def _upsert_by_copy(
-    connection: Connection,
-    table: Table,
-    columns: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
-    conflict: str,
+    connection: Connection, table: Table, columns: Sequence[str], rows: Rows, conflict: str
 ) -> None:
     # COPY into a session-local staging table, then a single INSERT ... SELECT ... ON CONFLICT.
     staging = f"syncd_staging_{table.name}"
@@ -153,10 +159,18 @@ def _upsert_by_copy(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table.name}) ON COMMIT DELETE ROWS"
         )
         cursor.execute(f"TRUNCATE {staging}")
-        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(cursor, f"COPY {staging} ({names}) FROM STDIN", rows)
         cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} {conflict}")
+
+
+def _copy(cursor: Any, sql: str, rows: Rows) -> None:
+    with cursor.copy(sql) as copy:
+        if rows and isinstance(rows[0], str):
+            for chunk in chunked(cast(Sequence[str], rows), COPY_CHUNK):
+                copy.write("".join(chunk))
+            return
+        for row in rows:
+            copy.write_row(row)
 
 
 @contextmanager

@@ -6,6 +6,7 @@ table              answers
 checkpoints        where did each pipeline stop reading, per direction (cursor, snapshot page)?
 id_map             which CRM record is this source record, and the other way round?
 record_state       what did the two sides agree on last time (values, fingerprint, timestamps)?
+record_layouts     which fields, in which order, do a pipeline's stored value arrays hold?
 journal            which bulk or REST batches are in flight, at which step, with which job?
 credit_accounts    one row per Zoho org: what Zoho last said was left (and the lock for it)
 credit_ledger      how many credits were spent or reserved in the last 24 hours?
@@ -16,7 +17,9 @@ leases             which process runs this pipeline right now, until when?
 oauth_tokens       which access token can the next run reuse (never the refresh token)?
 =================  ==========================================================================
 
-Values are plain columns and JSON documents, never pickles. Every datetime is UTC.
+Values are plain columns and JSON documents, never pickles. Every datetime is UTC. A record's
+canonical values are a JSON array whose field names ``record_layouts`` keeps once per pipeline; the
+``record_values`` view joins them back into one JSON object per record for operators.
 """
 
 from __future__ import annotations
@@ -77,9 +80,10 @@ class RecordStateRow(Base):
     __tablename__ = "record_state"
     pipeline: Mapped[str] = mapped_column(Name, primary_key=True)
     source_key: Mapped[str] = mapped_column(Key, primary_key=True)
+    layout: Mapped[int] = mapped_column(BigInteger, comment="record_layouts.layout naming the values")
     # Plain ``json`` on PostgreSQL too: ``jsonb`` would cost more than the rest of a page's load.
-    canonical_values: Mapped[dict[str, Any]] = mapped_column(
-        JSON(), comment="last-synced canonical value per field"
+    canonical_values: Mapped[list[Any]] = mapped_column(
+        JSON(), comment="last-synced canonical values, in the order of the layout's fields"
     )
     fingerprint: Mapped[str] = mapped_column(String(128))
     source_modified_at: Mapped[datetime | None]
@@ -87,6 +91,13 @@ class RecordStateRow(Base):
     synced_at: Mapped[datetime]
     # Every stored fingerprint of a pipeline, read without reading the values.
     __table_args__ = (Index("ix_record_state_fingerprint", "pipeline", "source_key", "fingerprint"),)
+
+
+class RecordLayoutRow(Base):
+    __tablename__ = "record_layouts"
+    pipeline: Mapped[str] = mapped_column(Name, primary_key=True)
+    layout: Mapped[int] = mapped_column(BigInteger, primary_key=True, comment="a hash of the field list")
+    fields: Mapped[list[Any]] = mapped_column(comment="field names, in the order of the value arrays")
 
 
 class JournalEntryRow(Base):

@@ -19,20 +19,22 @@ from sqlalchemy.engine import Connection, RowMapping
 from syncd.store.batch import LOOKUP_CHUNK, chunked, one_of
 from syncd.store.bulk import (
     all_pairs,
+    copy_text,
     differing_keys,
     fast_insert,
     fast_upsert,
     has_rows,
     lookup_pairs,
-    row_count,
 )
+from syncd.store.layouts import Fields, Layouts
 from syncd.store.models import metadata
-from syncd.store.types import utc_for_driver
+from syncd.store.types import copy_utc, sqlite_utc
 
 TABLE = metadata.tables["record_state"]
 COLUMNS = [
     "pipeline",
     "source_key",
+    "layout",
     "canonical_values",
     "fingerprint",
     "source_modified_at",
@@ -47,12 +49,13 @@ _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | or
 _stdlib_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _encode(values: Mapping[str, Any]) -> str:
-    """Compact JSON; what orjson refuses (an integer over 64 bits, say) goes to the stdlib encoder."""
+def _encode(values: Iterable[Any]) -> str:
+    """A compact JSON array; what orjson refuses (an integer over 64 bits, say) goes to the stdlib."""
+    listed = list(values)
     try:
-        return orjson.dumps(values, option=_ORJSON_OPTIONS).decode()
+        return orjson.dumps(listed, option=_ORJSON_OPTIONS).decode()
     except orjson.JSONEncodeError:
-        return _stdlib_encode(values)
+        return _stdlib_encode(listed)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Records:
     def __init__(self, connection: Connection, clock: Callable[[], datetime]) -> None:
         self._connection = connection
         self._clock = clock
+        self._layouts = Layouts(connection)
 
     def fingerprints(self, pipeline: str, keys: Iterable[str]) -> dict[str, str]:
         """``{key: fingerprint}`` for the keys that were synced before."""
@@ -95,44 +99,43 @@ class Records:
         """Keys whose fingerprint differs from the stored one, or that were never synced.
 
         A large page is compared in Python against every stored ``(key, fingerprint)`` pair of the
-        pipeline, fetched in one query; a small page, or one much smaller than the pipeline, is
-        compared inside the database so only the changed keys come back.
+        pipeline, fetched in one query; a small page, or one much smaller than the pipeline (the
+        fetch stops after ``FETCH_ALL_RATIO`` times the page), is compared inside the database so
+        only the changed keys come back.
         """
-        if len(fingerprints) < SMALL_PAGE or (
-            row_count(self._connection, TABLE, pipeline) > FETCH_ALL_RATIO * len(fingerprints)
-        ):
-            return differing_keys(self._connection, TABLE, pipeline, fingerprints)
-        stored = all_pairs(self._connection, TABLE, ("source_key", "fingerprint"), pipeline)
-        return [key for key, fingerprint in fingerprints.items() if stored.get(key) != fingerprint]
+        if len(fingerprints) >= SMALL_PAGE:
+            limit = FETCH_ALL_RATIO * len(fingerprints)
+            stored = all_pairs(self._connection, TABLE, ("source_key", "fingerprint"), pipeline, limit)
+            if stored is not None:
+                return [key for key, fingerprint in fingerprints.items() if stored.get(key) != fingerprint]
+        return differing_keys(self._connection, TABLE, pipeline, fingerprints)
 
     def get(self, pipeline: str, keys: Iterable[str]) -> dict[str, SyncedRecord]:
         """The full stored state of the keys that were synced before."""
         found: dict[str, SyncedRecord] = {}
+        layouts = self._layouts.fields(pipeline)
         for chunk in chunked(keys, LOOKUP_CHUNK):
             query = select(TABLE).where(
                 TABLE.c.pipeline == pipeline, one_of(self._connection, TABLE.c.source_key, chunk)
             )
             for row in self._connection.execute(query):
-                found[row.source_key] = _record(row._mapping)
+                found[row.source_key] = _record(row._mapping, layouts[row.layout])
         return found
 
     def upsert(self, pipeline: str, records: Iterable[SyncedRecord]) -> int:
         """Store these records as synced now; returns how many were written."""
-        stamp = utc_for_driver(self._connection.dialect)
-        synced_at = stamp(self._clock())
         latest = {record.key: record for record in records}  # a key given twice: the last one wins
-        rows = [
-            (
-                pipeline,
-                record.key,
-                _encode(record.values),
-                record.fingerprint,
-                stamp(record.source_modified_at),
-                stamp(record.crm_modified_at),
-                synced_at,
-            )
-            for record in latest.values()
-        ]
+        postgres = self._connection.dialect.name == "postgresql"
+        row = _copy_line if postgres else _sqlite_row
+        synced_at = copy_utc(self._clock()) if postgres else sqlite_utc(self._clock())
+        layouts: dict[Fields, int] = {}
+        rows: list[Any] = []  # lines of COPY text on PostgreSQL, tuples for the driver on SQLite
+        for record in latest.values():
+            fields = tuple(record.values)
+            layout = layouts.get(fields)
+            if layout is None:
+                layout = layouts[fields] = self._layouts.number(pipeline, fields)
+            rows.append(row(pipeline, record, layout, synced_at))
         if rows and not has_rows(self._connection, TABLE, pipeline):
             fast_insert(self._connection, TABLE, COLUMNS, rows)  # a first load: every key is new
         else:
@@ -153,10 +156,40 @@ class Records:
         return int(self._connection.execute(query).scalar_one())
 
 
-def _record(row: RowMapping) -> SyncedRecord:
+def _sqlite_row(
+    pipeline: str, record: SyncedRecord, layout: int, synced_at: str
+) -> tuple[str | int | None, ...]:
+    return (
+        pipeline,
+        record.key,
+        layout,
+        _encode(record.values.values()),
+        record.fingerprint,
+        sqlite_utc(record.source_modified_at),
+        sqlite_utc(record.crm_modified_at),
+        synced_at,
+    )
+
+
+def _copy_line(pipeline: str, record: SyncedRecord, layout: int, synced_at: str) -> str:
+    """The record as one line of ``COPY``'s text format, built without psycopg's per-value dispatch."""
+    fields = (
+        copy_text(pipeline),
+        copy_text(record.key),
+        str(layout),
+        copy_text(_encode(record.values.values())),
+        copy_text(record.fingerprint),
+        copy_utc(record.source_modified_at),
+        copy_utc(record.crm_modified_at),
+        synced_at,
+    )
+    return "\t".join(fields) + "\n"
+
+
+def _record(row: RowMapping, fields: Fields) -> SyncedRecord:
     return SyncedRecord(
         key=row["source_key"],
-        values=row["canonical_values"],
+        values=dict(zip(fields, row["canonical_values"], strict=True)),
         fingerprint=row["fingerprint"],
         source_modified_at=row["source_modified_at"],
         crm_modified_at=row["crm_modified_at"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
@@ -44,13 +44,27 @@ def utc_for_driver(dialect: Dialect) -> Callable[[datetime | None], datetime | s
     On SQLite that is the text SQLAlchemy itself stores (``2026-06-01 10:00:00.000000``, UTC); on
     PostgreSQL the aware datetime. A naive datetime is refused as :class:`UTCDateTime` refuses it.
     """
-    return _sqlite_utc if dialect.name == "sqlite" else _aware_or_none
+    return sqlite_utc if dialect.name == "sqlite" else _aware_or_none
 
 
-def _sqlite_utc(value: datetime | None) -> str | None:
+@overload
+def sqlite_utc(value: datetime) -> str: ...
+@overload
+def sqlite_utc(value: None) -> None: ...
+@overload
+def sqlite_utc(value: datetime | None) -> str | None: ...
+def sqlite_utc(value: datetime | None) -> str | None:
+    """The text :class:`UTCDateTime` stores on SQLite: ``2026-06-01 10:00:00.000000``, UTC."""
     if value is None:
         return None
+    if value.tzinfo is UTC:  # the common case, without building a second datetime
+        return value.isoformat(" ", "microseconds")[:-6]
     return _aware(value).astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def copy_utc(value: datetime | None) -> str:
+    """An aware datetime as a field of PostgreSQL's ``COPY`` text format (``\\N`` for none)."""
+    return "\\N" if value is None else _aware(value).isoformat()
 
 
 def _aware_or_none(value: datetime | None) -> datetime | None:

@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
+from sqlalchemy import insert, text
 
 from syncd.store import StateStore, SyncedRecord
 from syncd.store.bulk import driver_format
+from syncd.store.layouts import layout_number
+from syncd.store.models import metadata
 from syncd.store.records import TABLE
 from syncd.store.types import utc_for_driver
 from tests.store.conftest import FakeClock
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as Python: SQLite hands back text, psycopg already-parsed values."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _record(key: str, name: str, **timestamps: datetime) -> SyncedRecord:
@@ -70,6 +80,85 @@ def test_text_survives_exactly(store: StateStore) -> None:
             "contacts", [SyncedRecord(key="k'; DROP TABLE x;--", values=tricky, fingerprint="f")]
         )
         assert tx.records.get("contacts", ["k'; DROP TABLE x;--"])["k'; DROP TABLE x;--"].values == tricky
+
+
+@pytest.mark.parametrize("first_load", [True, False], ids=["first-load", "upsert"])
+def test_keys_and_fingerprints_with_control_characters_survive(store: StateStore, first_load: bool) -> None:
+    """PostgreSQL receives rows as ``COPY`` text, where backslash, tab, newline and return are special."""
+    keys = ["tab\there", "new\nline", "back\\slash\\N", "return\r", "\\N"]
+    records = [SyncedRecord(key, {"Name": key}, fingerprint=f"fp\t{key}") for key in keys]
+    with store.transaction() as tx:
+        if not first_load:
+            tx.records.upsert("contacts", [_record("other", "x")])
+        tx.records.upsert("contacts", records)
+        assert tx.records.fingerprints("contacts", keys) == {key: f"fp\t{key}" for key in keys}
+        assert {key: record.values for key, record in tx.records.get("contacts", keys).items()} == {
+            key: {"Name": key} for key in keys
+        }
+
+
+def test_records_with_different_fields_in_one_pipeline(store: StateStore) -> None:
+    records = [
+        SyncedRecord("a", {"Last_Name": "Ada", "Email": "ada@example.com"}, "fp-a"),
+        SyncedRecord(
+            "b", {"Email": "bob@example.com", "Last_Name": "Bob"}, "fp-b"
+        ),  # same names, other order
+        SyncedRecord("c", {"Last_Name": "Cy"}, "fp-c"),
+        SyncedRecord("d", {}, "fp-d"),
+    ]
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", records)
+        tx.records.upsert("leads", [SyncedRecord("a", {"Company": "Acme"}, "fp")])
+    with store.transaction() as tx:  # a new transaction reads the stored layouts back
+        tx.records.upsert("contacts", [SyncedRecord("e", {"Last_Name": "Eve", "Phone": "1"}, "fp-e")])
+    with store.snapshot() as tx:
+        stored = tx.records.get("contacts", "abcde")
+        assert tx.records.get("leads", ["a"])["a"].values == {"Company": "Acme"}
+    assert {key: record.values for key, record in stored.items()} == {
+        "a": {"Last_Name": "Ada", "Email": "ada@example.com"},
+        "b": {"Email": "bob@example.com", "Last_Name": "Bob"},
+        "c": {"Last_Name": "Cy"},
+        "d": {},
+        "e": {"Last_Name": "Eve", "Phone": "1"},
+    }
+    assert list(stored["b"].values) == ["Email", "Last_Name"]
+
+
+def test_field_names_are_stored_once_per_layout(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", [_record(str(i), f"name-{i}") for i in range(100)])
+    with store.engine.connect() as connection:
+        layouts = connection.execute(text("SELECT pipeline, fields FROM record_layouts")).all()
+        values = connection.execute(text("SELECT canonical_values FROM record_state WHERE source_key = '7'"))
+        stored = values.scalar_one()
+    assert [(pipeline, _json(fields)) for pipeline, fields in layouts] == [
+        ("contacts", ["Last_Name", "Amount", "Tags", "Active"])
+    ]
+    assert _json(stored) == ["name-7", "12.50", ["a", "b"], True]
+
+
+def test_the_record_values_view_shows_each_record_as_an_object(store: StateStore) -> None:
+    values = {"Name": 'Zoë "q"', "Tags": ["a", "b"], "Active": True, "Off": False, "Null": None, "N": 1.5}
+    with store.transaction() as tx:
+        tx.records.upsert("contacts", [SyncedRecord("a", values, "fp-a"), SyncedRecord("b", {}, "fp-b")])
+    with store.engine.connect() as connection:
+        query = text(
+            "SELECT source_key, canonical_values, fingerprint FROM record_values ORDER BY source_key"
+        )
+        rows = [(key, _json(shown), fingerprint) for key, shown, fingerprint in connection.execute(query)]
+    assert rows == [("a", values, "fp-a"), ("b", {}, "fp-b")]
+
+
+def test_a_layout_hash_collision_is_refused(store: StateStore) -> None:
+    fields = ("Last_Name", "Amount", "Tags", "Active")
+    with store.engine.begin() as connection:
+        connection.execute(
+            insert(metadata.tables["record_layouts"]),
+            {"pipeline": "contacts", "layout": layout_number(fields), "fields": ["Other"]},
+        )
+    collision = "record layout hash collision in pipeline 'contacts'"
+    with pytest.raises(RuntimeError, match=collision), store.transaction() as tx:
+        tx.records.upsert("contacts", [_record("a", "Ada")])
 
 
 def test_delete_and_count(store: StateStore) -> None:
@@ -136,8 +225,18 @@ def test_a_first_load_then_an_upsert_over_it(store: StateStore) -> None:
         assert tx.records.fingerprints("contacts", ["a", "b"]) == {"a": "fp-a-Adele", "b": "fp-b-Bob"}
 
 
-def test_fast_timestamps_are_what_sqlalchemy_would_hand_the_driver(store: StateStore) -> None:
-    moment = datetime(2026, 2, 1, 9, 30, 5, tzinfo=timezone(timedelta(hours=2)))
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 2, 1, 9, 30, 5, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 2, 1, 9, 30, 5, tzinfo=UTC),
+        datetime(2026, 2, 1, 9, 30, 5, 120, tzinfo=UTC),
+    ],
+    ids=["offset", "utc", "utc-microseconds"],
+)
+def test_fast_timestamps_are_what_sqlalchemy_would_hand_the_driver(
+    store: StateStore, moment: datetime
+) -> None:
     with store.engine.connect() as connection:
         as_sqlalchemy_would = driver_format(connection, TABLE, "synced_at")
         assert utc_for_driver(connection.dialect)(moment) == as_sqlalchemy_would(moment)

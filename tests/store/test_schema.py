@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import JSON, Engine, column, insert, inspect, table, text
 
 from syncd.errors import ConfigError
-from syncd.store import StateStore, default_database_url, schema, state_directory
+from syncd.store import StateStore, SyncedRecord, default_database_url, schema, state_directory
 from syncd.store.database import create_store_engine
 from syncd.store.models import metadata
 
@@ -19,6 +21,7 @@ TABLES = {
     "checkpoints",
     "id_map",
     "record_state",
+    "record_layouts",
     "journal",
     "credit_accounts",
     "credit_ledger",
@@ -65,7 +68,7 @@ def test_open_upgrades_an_empty_database(database_url: str) -> None:
 
 
 def test_without_upgrade_an_outdated_database_is_an_error(database_url: str) -> None:
-    with pytest.raises(ConfigError, match=r"needs 0004; run `syncd db upgrade`"):
+    with pytest.raises(ConfigError, match=r"needs 0005; run `syncd db upgrade`"):
         StateStore.open(database_url, upgrade=False)
 
 
@@ -86,6 +89,60 @@ def test_record_state_keeps_its_rows_through_0002_and_back(engine: Engine, datab
     schema.downgrade(engine, "0001")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT fingerprint FROM record_state")).scalar_one() == "fp"
+
+
+OLD_VALUES = {
+    "k1": {"Name": "Zo\u00eb", "Tags": ["a", "b"], "Active": True, "Off": False, "Empty": None, "N": 2},
+    "k2": {"Name": "Bob", "Email": "bob@example.com"},
+    "k3": {"Email": "cy@example.com", "Name": "Cy"},
+    "k4": {},
+}
+
+
+def test_record_values_become_arrays_through_0005_and_objects_again(
+    engine: Engine, database_url: str
+) -> None:
+    schema.upgrade(engine, "0004")
+    state = table(
+        "record_state",
+        column("pipeline"),
+        column("source_key"),
+        column("canonical_values", JSON()),
+        column("fingerprint"),
+        column("synced_at"),
+    )
+    rows = [
+        {"pipeline": "contacts", "source_key": key, "canonical_values": values, "fingerprint": f"fp-{key}"}
+        for key, values in OLD_VALUES.items()
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(state), [row | {"synced_at": "2026-03-01 12:00:00"} for row in rows])
+    schema.upgrade(engine)
+    with StateStore.open(database_url) as store:
+        with store.snapshot() as tx:
+            stored = tx.records.get("contacts", list(OLD_VALUES))
+        assert {key: record.values for key, record in stored.items()} == OLD_VALUES
+        assert list(stored["k3"].values) == ["Email", "Name"]
+        with store.transaction() as tx:  # the same fields as k2: the layout the migration stored
+            tx.records.upsert(
+                "contacts", [SyncedRecord("k5", {"Name": "Di", "Email": "di@example.com"}, "fp")]
+            )
+        with store.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM record_layouts")).scalar_one() == 4
+            view = connection.execute(text("SELECT source_key, canonical_values FROM record_values"))
+            shown = {key: _json(values) for key, values in view}
+    assert shown == OLD_VALUES | {"k5": {"Name": "Di", "Email": "di@example.com"}}
+    schema.downgrade(engine, "0004")
+    with engine.connect() as connection:
+        query = text("SELECT source_key, canonical_values FROM record_state")
+        back = {key: _json(values) for key, values in connection.execute(query)}
+    assert back == OLD_VALUES | {"k5": {"Name": "Di", "Email": "di@example.com"}}
+    assert "record_layouts" not in _tables(engine)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as Python: SQLite hands back text, psycopg already-parsed values."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def test_a_database_from_a_newer_syncd_is_refused(engine: Engine, database_url: str) -> None:
