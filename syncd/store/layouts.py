@@ -43,6 +43,14 @@ class Layouts:
             self._by_number[pipeline] = {layout: tuple(fields) for layout, fields in rows}
         return self._by_number[pipeline]
 
+    def field_names(self, pipeline: str, layout: int) -> Fields:
+        """The fields of ``layout``, read again if another transaction stored it after this one looked."""
+        known = self.fields(pipeline)
+        if layout not in known:
+            del self._by_number[pipeline]
+            known = self.fields(pipeline)
+        return known[layout]
+
     def number(self, pipeline: str, fields: Fields) -> int:
         """The layout of ``fields`` in ``pipeline``, stored first if it is new."""
         known = self.fields(pipeline)

@@ -113,13 +113,13 @@ class Records:
     def get(self, pipeline: str, keys: Iterable[str]) -> dict[str, SyncedRecord]:
         """The full stored state of the keys that were synced before."""
         found: dict[str, SyncedRecord] = {}
-        layouts = self._layouts.fields(pipeline)
         for chunk in chunked(keys, LOOKUP_CHUNK):
             query = select(TABLE).where(
                 TABLE.c.pipeline == pipeline, one_of(self._connection, TABLE.c.source_key, chunk)
             )
             for row in self._connection.execute(query):
-                found[row.source_key] = _record(row._mapping, layouts[row.layout])
+                fields = self._layouts.field_names(pipeline, row.layout)
+                found[row.source_key] = _record(row._mapping, fields)
         return found
 
     def upsert(self, pipeline: str, records: Iterable[SyncedRecord]) -> int:
