@@ -31,7 +31,7 @@ from syncd.connector import Connector
 from syncd.errors import ConfigError
 from syncd.plugins.manager import PluginManager, get_manager
 from syncd.store import StateStore, state_directory
-from syncd.zoho import CallbackHub, Credentials, CreditInfo, Endpoints, ZohoClient
+from syncd.zoho import CallbackHub, Credentials, CreditInfo, Endpoints, FinishedJob, PollPolicy, ZohoClient
 
 Clock = Callable[[], datetime]
 EMULATOR_CREDENTIALS = Credentials("demo", "demo", "demo")
@@ -126,6 +126,16 @@ def endpoints_for(config: SyncdConfig) -> Endpoints:
     )
 
 
+def poll_policy_for(config: SyncdConfig) -> PollPolicy:
+    """How the Zoho client waits for bulk jobs: ``[zoho] poll_initial``, ``poll_max``, ``job_timeout``."""
+    zoho = config.zoho
+    return PollPolicy(
+        initial=zoho.poll_initial.total_seconds(),
+        maximum=zoho.poll_max.total_seconds(),
+        timeout=zoho.job_timeout.total_seconds(),
+    )
+
+
 def credentials_for(config: SyncdConfig) -> Credentials:
     zoho = config.zoho
     if zoho.client_id is None or zoho.client_secret is None or zoho.refresh_token is None:
@@ -188,11 +198,13 @@ def open_runtime(
     transport: httpx.BaseTransport | None = None,
     callbacks: CallbackHub | None = None,
     callback_url: str | None = None,
+    on_job: Callable[[FinishedJob], None] | None = None,
 ) -> Iterator[Runtime]:
     """Open the store (migrating it), the Zoho client (starting the emulator if asked) and plugins.
 
     ``transport`` carries the client's HTTP (e.g. to count calls, as ``syncd export`` does).
     ``callbacks`` and ``callback_url`` let Zoho's job callbacks end the client's waits early (``syncd run``).
+    ``on_job`` hears of each bulk job the client waited for, once finished, with its duration (metrics).
     """
     work_dir = work_directory(config)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -207,8 +219,10 @@ def open_runtime(
             work_dir=work_dir,
             clock=clock,
             transport=transport,
+            poll=poll_policy_for(config),
             callbacks=callbacks,
             callback_url=callback_url,
+            on_job=on_job,
             on_credits=CreditCorrector(store, org_name(config), config.credits.daily_limit),
         )
         stack.callback(zoho.close)

@@ -11,7 +11,7 @@ from syncd.zoho.bulk_write import BulkWriter, WriteJob
 from syncd.zoho.client import ZohoClient
 from syncd.zoho.endpoints import DATA_CENTRES, Endpoints
 from syncd.zoho.fields import FieldMeta
-from syncd.zoho.jobs import CallbackHub, PollPolicy
+from syncd.zoho.jobs import CallbackHub, FinishedJob, PollPolicy
 from syncd.zoho.limits import DownloadLimiter
 from syncd.zoho.outcomes import RowError, RowOutcome
 from syncd.zoho.query import BulkQuery, Criterion, Group, all_of, any_of, where
@@ -36,6 +36,7 @@ __all__ = [
     "DownloadLimiter",
     "Endpoints",
     "FieldMeta",
+    "FinishedJob",
     "Group",
     "MemoryTokenCache",
     "Org",

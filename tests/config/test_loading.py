@@ -300,3 +300,19 @@ def test_the_emulator_seed_is_relative_to_the_configuration_file(tmp_path: Path)
 def test_an_emulator_seed_without_the_emulator_is_refused(tmp_path: Path) -> None:
     message = problem(tmp_path, ZOHO + 'emulator_seed = "crm.json"\n')
     assert "zoho.emulator_seed: seeds the embedded emulator: set emulator = true too" in message
+
+
+def test_the_bulk_job_polling_keys_become_the_zoho_clients_poll_policy(tmp_path: Path) -> None:
+    from syncd.app import poll_policy_for
+
+    defaults = poll_policy_for(load(tmp_path, ZOHO))
+    assert (defaults.initial, defaults.maximum, defaults.timeout) == (1.0, 30.0, 6 * 3600.0)
+    text = ZOHO + 'poll_initial = "10s"\npoll_max = "5m"\njob_timeout = "2h"\n'
+    policy = poll_policy_for(load(tmp_path, text))
+    assert (policy.initial, policy.maximum, policy.timeout) == (10.0, 300.0, 7200.0)
+
+
+def test_polling_keys_must_be_durations_in_order(tmp_path: Path) -> None:
+    message = problem(tmp_path, ZOHO + 'poll_initial = "1m"\npoll_max = "10s"\n')
+    assert "zoho.poll_max: must not be shorter than poll_initial (1m)" in message
+    assert "zoho.job_timeout" in problem(tmp_path, ZOHO + 'job_timeout = "soon"\n')
