@@ -23,7 +23,16 @@ pytestmark = pytest.mark.slow
 STOP_TIMEOUT = 10
 
 
-def write_engine_config(path: Path, *, state_url: str, zoho_url: str, holder: str, extra: str = "") -> Path:
+def write_engine_config(
+    path: Path,
+    *,
+    state_url: str,
+    zoho_url: str,
+    holder: str,
+    extra: str = "",
+    zoho_extra: str = "",
+    pipeline_extra: str = "",
+) -> Path:
     shop = path.parent / "shop"
     if not shop.exists():
         shutil.copytree(ROOT / "config" / "demo" / "shop", shop)
@@ -36,6 +45,7 @@ accounts_url = "{zoho_url}"
 client_id = "demo"
 client_secret = "demo"
 refresh_token = "demo"
+{zoho_extra}
 
 [daemon]
 holder = "{holder}"
@@ -55,6 +65,7 @@ module = "Contacts"
 direction = "both"
 find_by = "Email"
 schedule = "2s"
+{pipeline_extra}
 
 [pipelines.contacts.fields]
 Email = "email"
