@@ -159,6 +159,8 @@ def test_the_daemon_keeps_the_shop_and_the_crm_in_sync(
     )
     assert value(found, "syncd_rows_total", pipeline="contacts", direction="pull", outcome="updated") >= 1
     assert value(found, "syncd_credits_left") > 0
+    runs = value(found, "syncd_runs_total", pipeline="contacts", outcome="success")
+    assert value(found, "syncd_zoho_job_duration_seconds_count", operation="read") >= runs  # one a run
     assert value(found, "syncd_last_success_timestamp_seconds", pipeline="contacts") > 0
     assert value(found, "syncd_rejects_waiting", pipeline="contacts") == 1  # the shop's bad e-mail address
     assert sorted(crm_emails(emulator)) == sorted(set(crm_emails(emulator))), "duplicates in the CRM"
