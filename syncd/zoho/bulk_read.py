@@ -34,7 +34,7 @@ from syncd.zoho.jobs import (
 from syncd.zoho.limits import DownloadLimiter
 from syncd.zoho.metadata import FieldCatalog
 from syncd.zoho.query import BulkQuery
-from syncd.zoho.session import ZohoSession
+from syncd.zoho.session import Charge, ZohoSession
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,7 @@ class BulkReader:
             json=body,
             what="create a bulk read job",
             idempotent=False,
+            charge=Charge.BULK_READ_JOB,
             context={"module": query.module},
         )
         job_id = job_id_of(unwrap(answer.payload))

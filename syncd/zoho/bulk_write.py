@@ -34,7 +34,7 @@ from syncd.zoho.jobs import (
 from syncd.zoho.limits import DownloadLimiter
 from syncd.zoho.metadata import FieldCatalog
 from syncd.zoho.outcomes import RowOutcome, join_outcomes
-from syncd.zoho.session import ZohoSession
+from syncd.zoho.session import Charge, ZohoSession
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +174,7 @@ class BulkWriter:
             json=body,
             what=f"create a bulk write {operation} job",
             idempotent=False,
+            charge=Charge.BOOKED,  # the engine reserves its 500 credits
             context={"module": batch.module},
         )
         job_id = job_id_of(unwrap(answer.payload))

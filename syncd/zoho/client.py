@@ -23,7 +23,7 @@ from syncd.zoho.jobs import CallbackHub, FinishedJob, JobTimer, PollPolicy
 from syncd.zoho.limits import DownloadLimiter
 from syncd.zoho.metadata import FieldCatalog
 from syncd.zoho.rest import RestApi
-from syncd.zoho.session import CreditInfo, RetryPolicy, ZohoSession
+from syncd.zoho.session import ChargedCalls, CreditInfo, RetryPolicy, ZohoSession
 from syncd.zoho.tokens import TokenCache
 
 
@@ -43,19 +43,21 @@ class ZohoClient:
         callback_url: str | None = None,
         on_credits: Callable[[CreditInfo], None] | None = None,
         on_job: Callable[[FinishedJob], None] | None = None,
+        charged: ChargedCalls | None = None,
         check_fields: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         """``check_fields=False`` skips validating queries and rows against field metadata (for a token
         without the ``settings.fields`` scope); Zoho's own limits are still checked. ``on_job`` hears
-        of every bulk job waited for until it finished, with its duration (the daemon's metrics)."""
+        of every bulk job waited for until it finished, with its duration (the daemon's metrics).
+        ``charged`` counts the successful calls whose credits the caller does not book itself."""
         self.endpoints = endpoints
         retry = retry or RetryPolicy()
         self.auth = ZohoAuth(
             endpoints, credentials, cache=token_cache, transport=transport, timeout=retry.timeout, clock=clock
         )
         self.session = ZohoSession(
-            endpoints, self.auth, transport=transport, retry=retry, on_credits=on_credits
+            endpoints, self.auth, transport=transport, retry=retry, on_credits=on_credits, charged=charged
         )
         self.rest = RestApi(self.session)
         self.fields = FieldCatalog(self.rest.fields, clock=clock)
