@@ -116,6 +116,14 @@ class CallBooker:
         return credits
 
 
+def _book_on_close(booker: CallBooker) -> None:
+    """Book the calls made since the last booking; a failure is logged, not raised over another."""
+    try:
+        booker("on closing")
+    except Exception as error:
+        log.warning("could not book %d credits of Zoho calls: %s", booker.pending(), error)
+
+
 def charged_credits(counts: Mapping[Charge, int], costs: CostTable) -> int:
     return counts.get(Charge.CALL, 0) * costs.call + counts.get(Charge.BULK_READ_JOB, 0) * costs.bulk_read_job
 
@@ -297,5 +305,5 @@ def open_runtime(
             ),
         )
         stack.callback(zoho.close)
-        stack.callback(booker)  # calls made since the last booking, before the store closes
+        stack.callback(_book_on_close, booker)  # before the store closes
         yield Runtime(config, store, zoho, get_manager(), clock, work_dir, emulator_url)

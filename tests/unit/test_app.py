@@ -96,4 +96,21 @@ def test_calls_not_booked_yet_are_booked_when_the_runtime_closes(tmp_path: Path)
         runtime.zoho.rest.fields("Contacts")
         org = runtime.org
     with StateStore.open(config.state.url) as store:
-        assert [(e.amount, e.purpose) for e in store.credits.entries(org)] == [(2, "Zoho calls: 2 calls")]
+        assert [(e.amount, e.purpose) for e in store.credits.entries(org)] == [
+            (2, "Zoho calls: 2 calls (on closing)")
+        ]
+
+
+def test_a_booking_that_fails_on_closing_is_logged_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "shop").mkdir()
+    config = parse_config(EMULATED.format(dir=tmp_path), source=tmp_path / "syncd.toml", environ={})
+
+    def refuse(*args: object) -> int:
+        raise OSError("disk full")
+
+    with open_runtime(config) as runtime:
+        runtime.zoho.rest.zgid()
+        monkeypatch.setattr(runtime.store.credits, "spend", refuse)
+    assert "could not book 1 credits of Zoho calls: disk full" in caplog.text
