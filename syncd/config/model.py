@@ -62,7 +62,7 @@ class ZohoConfig(_Section):
     emulator: bool = False
     emulator_seed: Path | None = None  # relative to the configuration file
     # Waiting for a bulk job: the first status poll's delay, doubling up to poll_max, for job_timeout.
-    poll_initial: Duration = timedelta(seconds=1)
+    poll_initial: Duration = timedelta(milliseconds=250)
     poll_max: Duration = timedelta(seconds=30)
     job_timeout: Duration = timedelta(hours=6)
 
