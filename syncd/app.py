@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,10 +28,21 @@ import httpx
 
 from syncd.config import SyncdConfig
 from syncd.connector import Connector
+from syncd.engine.plan import CostTable
 from syncd.errors import ConfigError
 from syncd.plugins.manager import PluginManager, get_manager
 from syncd.store import StateStore, state_directory
-from syncd.zoho import CallbackHub, Credentials, CreditInfo, Endpoints, ZohoClient
+from syncd.zoho import (
+    CallbackHub,
+    Charge,
+    ChargedCalls,
+    Credentials,
+    CreditInfo,
+    Endpoints,
+    FinishedJob,
+    PollPolicy,
+    ZohoClient,
+)
 
 Clock = Callable[[], datetime]
 EMULATOR_CREDENTIALS = Credentials("demo", "demo", "demo")
@@ -59,6 +70,13 @@ class Runtime:
         """The name credits are booked under: one ledger per Zoho account and product."""
         return org_name(self.config)
 
+    def book_calls(self, context: str | None = None) -> int:
+        """Book the credits of the Zoho calls nobody reserved, made since the last booking (job status,
+        downloads, uploads, metadata, REST reads, bulk read jobs); the credits booked. Pipelines
+        running at once share the client, so a booking may include another pipeline's calls."""
+        costs = self.config.credits.costs.table()
+        return CallBooker(self.store, self.org, costs, self.zoho.session.charged)(context)
+
     def connector(self, name: str) -> Connector[Any]:
         """A new instance of the connector configured as ``[connectors.NAME]``."""
         configured = self.config.connectors.get(name)
@@ -69,18 +87,72 @@ class Runtime:
         return connector_class.from_options(configured.options, name=name, clock=self.clock)
 
 
+class CallBooker:
+    """Books the calls a :class:`~syncd.zoho.ChargedCalls` counted as one ledger entry, at the configured
+    costs; counts whose booking fails are put back for the next one."""
+
+    def __init__(self, store: StateStore, org: str, costs: CostTable, charged: ChargedCalls) -> None:
+        self.store = store
+        self.org = org
+        self.costs = costs
+        self.charged = charged
+
+    def pending(self) -> int:
+        """Credits counted and not booked yet."""
+        return charged_credits(self.charged.peek(), self.costs)
+
+    def __call__(self, context: str | None = None) -> int:
+        """Book what was counted so far; ``context`` is added to the ledger entry's purpose."""
+        taken = self.charged.take()
+        credits = charged_credits(taken, self.costs)
+        if not credits:
+            return 0
+        purpose = describe_calls(taken) + (f" ({context})" if context else "")
+        try:
+            self.store.credits.spend(self.org, credits, purpose)
+        except BaseException:
+            self.charged.add_all(taken)
+            raise
+        return credits
+
+
+def _book_on_close(booker: CallBooker) -> None:
+    """Book the calls made since the last booking; a failure is logged, not raised over another."""
+    try:
+        booker("on closing")
+    except Exception as error:
+        log.warning("could not book %d credits of Zoho calls: %s", booker.pending(), error)
+
+
+def charged_credits(counts: Mapping[Charge, int], costs: CostTable) -> int:
+    return counts.get(Charge.CALL, 0) * costs.call + counts.get(Charge.BULK_READ_JOB, 0) * costs.bulk_read_job
+
+
+def describe_calls(counts: Mapping[Charge, int]) -> str:
+    """``"Zoho calls: 1 bulk read job, 7 other calls"``."""
+    jobs, calls = counts.get(Charge.BULK_READ_JOB, 0), counts.get(Charge.CALL, 0)
+    parts = [f"{jobs} bulk read job{'s' * (jobs != 1)}"] if jobs else []
+    if calls:
+        parts.append(f"{calls} {'other ' if jobs else ''}call{'s' * (calls != 1)}")
+    return "Zoho calls: " + ", ".join(parts)
+
+
 class CreditCorrector:
     """The Zoho client's ``on_credits``: books what ``X-API-CREDITS-REMAINING`` shows was spent beyond
-    the ledger (by other applications, or calls the ledger did not count), once per new figure.
+    the ledger (by other applications), once per new figure. Calls this process made and has not
+    booked yet (``pending``, counted before the answer reaches here) are not mistaken for those.
 
     A 429 without the header books nothing (Zoho also answers 429 for concurrency); the engine defers
     the batches a 429 stopped, and the next answer carrying the header corrects the ledger.
     """
 
-    def __init__(self, store: StateStore, org: str, limit: int) -> None:
+    def __init__(
+        self, store: StateStore, org: str, limit: int, pending: Callable[[], int] = lambda: 0
+    ) -> None:
         self.store = store
         self.org = org
         self.limit = limit
+        self.pending = pending
         self.throttled = 0
         self._last: int | None = None
 
@@ -91,7 +163,9 @@ class CreditCorrector:
         if info.remaining is None or info.remaining == self._last:
             return
         self._last = info.remaining
-        booked = self.store.credits.correct(self.org, info.remaining, limit=self.limit)
+        booked = self.store.credits.correct(
+            self.org, info.remaining, limit=self.limit, pending=self.pending()
+        )
         if booked:
             log.warning(
                 "Zoho reports %d credits left of %d: booked %d credits spent outside the ledger",
@@ -123,6 +197,16 @@ def endpoints_for(config: SyncdConfig) -> Endpoints:
     endpoints = Endpoints.for_data_centre(zoho.data_centre, zoho.environment, zoho.product, zoho.api_version)
     return endpoints.with_urls(
         accounts_url=_str(zoho.accounts_url), api_url=_str(zoho.api_url), upload_url=_str(zoho.upload_url)
+    )
+
+
+def poll_policy_for(config: SyncdConfig) -> PollPolicy:
+    """How the Zoho client waits for bulk jobs: ``[zoho] poll_initial``, ``poll_max``, ``job_timeout``."""
+    zoho = config.zoho
+    return PollPolicy(
+        initial=zoho.poll_initial.total_seconds(),
+        maximum=zoho.poll_max.total_seconds(),
+        timeout=zoho.job_timeout.total_seconds(),
     )
 
 
@@ -188,11 +272,13 @@ def open_runtime(
     transport: httpx.BaseTransport | None = None,
     callbacks: CallbackHub | None = None,
     callback_url: str | None = None,
+    on_job: Callable[[FinishedJob], None] | None = None,
 ) -> Iterator[Runtime]:
     """Open the store (migrating it), the Zoho client (starting the emulator if asked) and plugins.
 
     ``transport`` carries the client's HTTP (e.g. to count calls, as ``syncd export`` does).
     ``callbacks`` and ``callback_url`` let Zoho's job callbacks end the client's waits early (``syncd run``).
+    ``on_job`` hears of each bulk job the client waited for, once finished, with its duration (metrics).
     """
     work_dir = work_directory(config)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -200,6 +286,8 @@ def open_runtime(
         store = StateStore.open(config.state.url, clock=clock, upgrade=upgrade)
         stack.callback(store.close)
         endpoints, credentials, emulator_url = stack.enter_context(_zoho_access(config, work_dir))
+        charged = ChargedCalls()
+        booker = CallBooker(store, org_name(config), config.credits.costs.table(), charged)
         zoho = ZohoClient(
             endpoints,
             credentials,
@@ -207,9 +295,15 @@ def open_runtime(
             work_dir=work_dir,
             clock=clock,
             transport=transport,
+            poll=poll_policy_for(config),
             callbacks=callbacks,
             callback_url=callback_url,
-            on_credits=CreditCorrector(store, org_name(config), config.credits.daily_limit),
+            on_job=on_job,
+            charged=charged,
+            on_credits=CreditCorrector(
+                store, org_name(config), config.credits.daily_limit, pending=booker.pending
+            ),
         )
         stack.callback(zoho.close)
+        stack.callback(_book_on_close, booker)  # before the store closes
         yield Runtime(config, store, zoho, get_manager(), clock, work_dir, emulator_url)

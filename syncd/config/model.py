@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from syncd.config.schedule import Interval, Schedule, parse_duration, parse_schedule
+from syncd.config.schedule import Interval, Schedule, format_duration, parse_duration, parse_schedule
 from syncd.engine.diff import DiffPolicy
 from syncd.engine.model import ConflictPolicy, DeletePolicy, Direction, WritePath
 from syncd.engine.plan import Budget, CostTable
@@ -61,11 +61,29 @@ class ZohoConfig(_Section):
     refresh_token: SecretStr | None = None
     emulator: bool = False
     emulator_seed: Path | None = None  # relative to the configuration file
+    # Waiting for a bulk job: the first status poll's delay, doubling up to poll_max, for job_timeout.
+    poll_initial: Duration = timedelta(milliseconds=250)
+    poll_max: Duration = timedelta(seconds=30)
+    job_timeout: Duration = timedelta(hours=6)
 
     def problems(self) -> Problems:
+        found = self._polling_problems()
         if self.emulator_seed is not None and not self.emulator:
-            return [(("zoho", "emulator_seed"), "seeds the embedded emulator: set emulator = true too")]
-        return self._access_problems()
+            return [
+                *found,
+                (("zoho", "emulator_seed"), "seeds the embedded emulator: set emulator = true too"),
+            ]
+        return found + self._access_problems()
+
+    def _polling_problems(self) -> Problems:
+        if self.poll_max >= self.poll_initial:
+            return []
+        return [
+            (
+                ("zoho", "poll_max"),
+                f"must not be shorter than poll_initial ({format_duration(self.poll_initial)})",
+            )
+        ]
 
     def _access_problems(self) -> Problems:
         if self.emulator:

@@ -1,4 +1,4 @@
-"""Durations (``15m``, ``1h30m``, ``1d``) and schedules (an interval or a cron line) in the config."""
+"""Durations (``15m``, ``1h30m``, ``1d``, ``250ms``) and schedules (an interval or a cron line)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,14 @@ Schedule = Interval | Cron
 
 
 def parse_duration(value: object) -> timedelta:
-    """``"15m"``, ``"1h30m"``, ``"2d"``, ``"45s"`` or a number of seconds; always positive."""
+    """``"15m"``, ``"1h30m"``, ``"2d"``, ``"45s"``, ``"250ms"`` or a number of seconds; always positive."""
     if isinstance(value, timedelta):
         duration = value
     elif isinstance(value, int) and not isinstance(value, bool):
         duration = timedelta(seconds=value)
     elif isinstance(value, str) and (match := _DURATION.match(value.strip())) and value.strip():
-        days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        duration = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        days, hours, minutes, seconds, millis = (int(part or 0) for part in match.groups())
+        duration = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds, milliseconds=millis)
     else:
         raise ValueError(f"expected a duration like '15m', '1h30m' or '1d', got {value!r}")
     if duration <= timedelta(0):
@@ -69,10 +69,10 @@ def parse_schedule(value: object) -> Schedule:
 
 
 def format_duration(duration: timedelta) -> str:
-    seconds = int(duration.total_seconds())
+    millis = round(duration.total_seconds() * 1000)
     parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, seconds = divmod(seconds, size)
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
+        count, millis = divmod(millis, size)
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts) or "0s"

@@ -6,10 +6,11 @@ this receiver checks the token (constant-time), parses the body and tells a list
 have changed". It never trusts the body's state: the client's waiter re-reads the job by GET, so
 a forged or replayed callback can at worst cause one extra status request.
 
-Two body shapes are documented (``zoho-bulk-api.md`` §1.5, §2.6) and both are accepted:
+Three body shapes are documented or sent (``zoho-bulk-api.md`` §1.5, §2.6) and all are accepted:
 
 * flat (Kaizen #12): ``{"job_id": "...", "operation": "read", "state": "COMPLETED", ...}``
 * wrapped (v7 docs): ``{"data": [{"id": "...", "operation": "read", "state": "COMPLETED", ...}]}``
+* a bulk write job's details, flat with ``id``: ``{"id": "...", "status": "COMPLETED", ...}``
 """
 
 from __future__ import annotations
@@ -62,19 +63,20 @@ def parse_callback(body: bytes) -> list[JobHint]:
         entries = payload["data"]
         if not isinstance(entries, list) or not entries:
             raise MalformedCallback("'data' is not a non-empty list of jobs")
-        return [_hint(entry, id_key="id", where=f"data[{i}]") for i, entry in enumerate(entries)]
-    return [_hint(payload, id_key="job_id", where="the body")]
+        return [_hint(entry, id_keys=("id",), where=f"data[{i}]") for i, entry in enumerate(entries)]
+    return [_hint(payload, id_keys=("job_id", "id"), where="the body")]
 
 
-def _hint(entry: Any, *, id_key: str, where: str) -> JobHint:
+def _hint(entry: Any, *, id_keys: tuple[str, ...], where: str) -> JobHint:
     if not isinstance(entry, dict):
         raise MalformedCallback(f"{where} is not a JSON object")
-    job_id = entry.get(id_key)
+    job_id = next((entry[key] for key in id_keys if key in entry), None)
     if isinstance(job_id, int) and not isinstance(job_id, bool):
         job_id = str(job_id)
     if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id):
-        raise MalformedCallback(f"{where} has no valid {id_key!r}")
-    return JobHint(job_id, _text(entry.get("operation")), _text(entry.get("state")))
+        raise MalformedCallback(f"{where} has no valid {' or '.join(repr(key) for key in id_keys)}")
+    state = _text(entry.get("state")) or _text(entry.get("status"))
+    return JobHint(job_id, _text(entry.get("operation")), state)
 
 
 def _text(value: Any) -> str | None:

@@ -4,8 +4,9 @@
 embedded uses do not collide); ``GET /healthz`` answers 200 while the scheduler's heartbeat is
 fresh and 503 when it is stuck, with each pipeline's last success and last error in the body.
 
-The scheduler feeds :meth:`Metrics.observe_run`; the engine and the Zoho client feed the rest
-(:meth:`count_rows`, :meth:`spend_credits`, :meth:`set_credits_left`, :meth:`observe_job`,
+The scheduler feeds :meth:`Metrics.observe_run`; the Zoho client feeds :meth:`observe_job` as it sees
+bulk jobs finish (``operation`` is ``read`` or ``write``); the daemon's pipelines feed the rest from
+what each run recorded (:meth:`count_rows`, :meth:`spend_credits`, :meth:`set_credits_left`,
 :meth:`set_rejects_waiting`).
 """
 
@@ -56,7 +57,7 @@ class Metrics:
         )
         self.job_duration = Histogram(
             "syncd_zoho_job_duration_seconds",
-            "Zoho bulk jobs, from creation to completion",
+            "Zoho bulk jobs (read, write) syncd waited for, from creation to seen finished",
             ["operation"],
             buckets=JOB_BUCKETS,
             registry=r,

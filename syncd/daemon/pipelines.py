@@ -12,7 +12,8 @@
 ``run_pipeline(name, stop)``
     claims the pipeline's lease (or skips the run: another replica has it), runs the engine's
     runner with a stop event that is set on SIGTERM or when the lease is lost, then publishes
-    what the run recorded in the store as metrics.
+    what the run recorded in the store as metrics. Bulk jobs feed the job-duration metric as the
+    Zoho client sees them finish.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from syncd.daemon.schedule import PipelineSchedule
 from syncd.daemon.scheduler import RunSkipped
 from syncd.errors import ConfigError, PluginError, RetriableError, TransientError
 from syncd.store import RejectStatus
-from syncd.zoho import CallbackHub
+from syncd.zoho import CallbackHub, FinishedJob
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,11 @@ class DaemonPipelines:
         config = self.config
         runtime = self._closing.enter_context(
             open_runtime(
-                config, clock=self._clock, callbacks=self.callbacks, callback_url=callback_url(config)
+                config,
+                clock=self._clock,
+                callbacks=self.callbacks,
+                callback_url=callback_url(config),
+                on_job=self.observe_job,
             )
         )
         check_plugins(runtime)
@@ -161,6 +166,10 @@ class DaemonPipelines:
     def hint(self, hint: JobHint) -> None:
         """A Zoho job callback: wake whoever waits for that job (it is re-read, never trusted)."""
         self.callbacks.notify({"job_id": hint.job_id})
+
+    def observe_job(self, job: FinishedJob) -> None:
+        """A bulk job the Zoho client waited for has finished: its duration goes to the metrics."""
+        self.metrics.observe_job(job.operation, job.seconds)
 
     # -- one run -------------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ GET     /__emulator__/records/{module}       the records as JSON lines (``?produ
 POST    /__emulator__/records/{module}       ``{"records": [...]}`` in REST JSON form -> ids
 PATCH   /__emulator__/records/{module}/{id}  change fields as a CRM user would
 DELETE  /__emulator__/records/{module}/{id}  to the recycle bin, or ``?permanent=true``
-GET     /__emulator__/stats                  counts, credits, tokens, faults, jobs, downloads
+GET     /__emulator__/stats                  counts, credits, tokens, faults, jobs, job status
+                                             polls, callbacks, downloads
 PUT     /__emulator__/faults                 keys of ``FaultSettings``
 POST    /__emulator__/clock/advance          ``{"seconds": N}``
 ======  ===================================  ==================================================

@@ -1,4 +1,8 @@
-"""What ``GET /__emulator__/stats`` reports: records, credits, tokens, faults, jobs and downloads."""
+"""What ``GET /__emulator__/stats`` reports: records, credits, tokens, faults, jobs and downloads.
+
+``status_polls`` counts the job status requests answered, by operation (``read``, ``write``), and
+``callbacks`` the job callbacks sent and failed, so a test can tell how a client waited for a job.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +61,16 @@ def _jobs(state: EmulatorState) -> dict[str, dict[str, int]]:
     return {kind: dict(counter) for kind, counter in counts.items()}
 
 
+def _waiting(state: EmulatorState) -> dict[str, Any]:
+    runner = state.extras.get("jobs")
+    if runner is None:
+        return {"status_polls": {}, "callbacks": {"sent": 0, "failed": 0}}
+    return {
+        "status_polls": dict(runner.status_polls),
+        "callbacks": {"sent": runner.callbacks_sent, "failed": runner.callbacks_failed},
+    }
+
+
 def stats(state: EmulatorState) -> dict[str, Any]:
     downloads, uploads = state.extras.get("downloads"), state.extras.get("uploads")
     return {
@@ -66,6 +80,7 @@ def stats(state: EmulatorState) -> dict[str, Any]:
         "tokens_minted": state.tokens.minted_total,
         "faults": {"settings": asdict(state.faults.settings), "injected": dict(state.faults.injected)},
         "jobs": _jobs(state),
+        **_waiting(state),
         "downloads": dict(downloads) if isinstance(downloads, dict) else {},
         "uploads": len(uploads) if isinstance(uploads, Sized) else 0,
     }

@@ -178,6 +178,7 @@ def _job(ctx: ApiContext, raw_id: str) -> WriteJob:
 
 async def job_status(ctx: ApiContext) -> Response:
     job = _job(ctx, ctx.request.path_params["job_id"])
+    _runner(ctx.state).polled(job)
     return JSONResponse(job.details(ctx.state.base_url(ctx.request)))
 
 

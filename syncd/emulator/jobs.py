@@ -3,7 +3,8 @@
 A job moves ADDED -> QUEUED -> IN PROGRESS as the emulator's clock passes ``job_seconds`` after its
 creation; then the runner thread does the work (:meth:`BulkJob.execute`) and the job ends COMPLETED
 or failed. When the job asked for a callback, the runner POSTs the job's details to it. Advancing
-the clock through the admin API moves jobs along just the same.
+the clock through the admin API moves jobs along just the same. The runner also counts the status
+requests for its jobs (:meth:`JobRunner.polled`) and the callbacks it sent, for the admin stats.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -80,6 +82,7 @@ class JobRunner:
         self.base_url = ""
         self.callbacks_sent = 0
         self.callbacks_failed = 0
+        self.status_polls: Counter[str] = Counter()
 
     def start(self) -> None:
         if self._thread is None:
@@ -107,6 +110,13 @@ class JobRunner:
     def clear(self) -> None:
         with self._lock:
             self._jobs.clear()
+            self.status_polls.clear()
+            self.callbacks_sent = self.callbacks_failed = 0
+
+    def polled(self, job: BulkJob) -> None:
+        """Count a status request for ``job`` (by its operation: ``read`` or ``write``)."""
+        with self._lock:
+            self.status_polls[job.operation] += 1
 
     def run_due(self) -> int:
         """Finish every job whose time has come; returns how many were finished."""

@@ -49,7 +49,9 @@ def _reached(step: Step | str) -> None:
 @contextmanager
 def reserved_credits(runtime: Runtime, cost: int, purpose: str) -> Iterator[int | None]:
     """Reserve ``cost`` credits within the budget (None when they do not fit); released if the
-    work raises before committing them."""
+    work raises before committing them. The calls made so far are booked first, so the budget
+    sees them."""
+    runtime.book_calls()
     credits = runtime.config.credits
     reservation = runtime.store.credits.reserve(
         runtime.org, cost, purpose, limit=credits.daily_limit, reserve=credits.reserve

@@ -281,7 +281,7 @@ def export(
             result = _with_progress(lambda on_page: export_module(runtime.zoho, request, on_page=on_page))
         finally:
             spent = meter.credits(config.credits.costs)
-            runtime.store.credits.spend(runtime.org, spent, f"export {module} to {output}")
+            runtime.book_calls(f"export {module} to {output}")
     click.echo(
         f"{result.records} record(s) in {result.pages} page(s) written to {result.path}; "
         f"{spent} credits ({meter.read_jobs} bulk read job(s), {meter.calls} other call(s))."

@@ -85,6 +85,7 @@ def run_pipeline(
         finally:
             report.seconds = time.monotonic() - started
             _finish(run)
+            runtime.book_calls()
     runtime.plugins.run_finished(pipeline=name, report=report)
     return report
 
@@ -143,9 +144,9 @@ def _resume(run: _Run) -> None:
 
 
 def _book_reads(run: _Run, crm: CrmRead) -> None:
+    run.runtime.book_calls(f"by the end of {run.name}'s CRM read, {crm.pages} pages")
     cost = run.runtime.config.credits.costs.table().bulk_reads(crm.pages)
     if cost:
-        run.runtime.store.credits.spend(run.runtime.org, cost, f"bulk read {run.name} ({crm.pages} pages)")
         run.report.pull.credits += cost
 
 

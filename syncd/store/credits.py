@@ -6,8 +6,10 @@ does so under a lock (the org's ``credit_accounts`` row on PostgreSQL, ``BEGIN I
 so processes sharing the database can never spend the same credits twice. After the call the
 reservation is committed (spent, at its real cost) or released.
 
-Zoho's ``X-API-CREDITS-REMAINING`` header also counts what other applications spent in the org;
-:meth:`Credits.correct` books that difference as spent so the budget stays honest. Reservations left
+Calls nobody reserves (job status, downloads, metadata, bulk read jobs) are counted by the Zoho client
+and booked with :meth:`Credits.spend` in batches. Zoho's ``X-API-CREDITS-REMAINING`` header also
+counts what other applications spent in the org; :meth:`Credits.correct` books that difference (less
+what syncd spent and has not booked yet) as spent so the budget stays honest. Reservations left
 behind by a crash fall out of the window after 24 hours like everything else.
 """
 
@@ -103,9 +105,10 @@ class Credits:
         with self._transaction() as connection:
             return self._usage(connection, org)
 
-    def correct(self, org: str, remaining: int, *, limit: int) -> int:
-        """Book what Zoho says was spent beyond our ledger (``limit - remaining`` against our window);
-        returns the credits booked. A smaller figure from Zoho books nothing: the ledger stays cautious.
+    def correct(self, org: str, remaining: int, *, limit: int, pending: int = 0) -> int:
+        """Book what Zoho says was spent beyond our ledger (``limit - remaining`` against our window and
+        the ``pending`` credits syncd spent but has not booked yet); returns the credits booked. A
+        smaller figure from Zoho books nothing: the ledger stays cautious.
         """
         with self._transaction() as connection:
             _lock_account(connection, org)
@@ -115,7 +118,7 @@ class Credits:
                 .where(ACCOUNTS.c.org == org)
                 .values(reported_remaining=remaining, reported_at=now)
             )
-            unknown = (limit - remaining) - self._usage(connection, org).total
+            unknown = (limit - remaining) - self._usage(connection, org).total - pending
             if unknown <= 0:
                 return 0
             self._add(connection, org, Status.SPENT, unknown, EXTERNAL_PURPOSE)

@@ -11,12 +11,12 @@ from syncd.zoho.bulk_write import BulkWriter, WriteJob
 from syncd.zoho.client import ZohoClient
 from syncd.zoho.endpoints import DATA_CENTRES, Endpoints
 from syncd.zoho.fields import FieldMeta
-from syncd.zoho.jobs import CallbackHub, PollPolicy
+from syncd.zoho.jobs import CallbackHub, FinishedJob, PollPolicy
 from syncd.zoho.limits import DownloadLimiter
 from syncd.zoho.outcomes import RowError, RowOutcome
 from syncd.zoho.query import BulkQuery, Criterion, Group, all_of, any_of, where
 from syncd.zoho.rest import DeletedRecord, DeleteOutcome, Org, RestApi, UpsertOutcome
-from syncd.zoho.session import CreditInfo, RetryPolicy, ZohoSession
+from syncd.zoho.session import Charge, ChargedCalls, CreditInfo, RetryPolicy, ZohoSession
 from syncd.zoho.tokens import CachedToken, MemoryTokenCache, TokenCache
 
 __all__ = [
@@ -27,6 +27,8 @@ __all__ = [
     "BulkWriter",
     "CachedToken",
     "CallbackHub",
+    "Charge",
+    "ChargedCalls",
     "ChildRows",
     "Credentials",
     "CreditInfo",
@@ -36,6 +38,7 @@ __all__ = [
     "DownloadLimiter",
     "Endpoints",
     "FieldMeta",
+    "FinishedJob",
     "Group",
     "MemoryTokenCache",
     "Org",

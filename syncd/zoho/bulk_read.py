@@ -22,11 +22,19 @@ from typing import Any
 from syncd.errors import ResultExpiredError, ZohoAPIError
 from syncd.zoho.archive import ResultFile
 from syncd.zoho.errors import expired_error
-from syncd.zoho.jobs import CallbackHub, PollPolicy, job_id_of, normalise_state, unwrap, wait_for_job
+from syncd.zoho.jobs import (
+    CallbackHub,
+    JobTimer,
+    PollPolicy,
+    job_id_of,
+    normalise_state,
+    unwrap,
+    wait_for_job,
+)
 from syncd.zoho.limits import DownloadLimiter
 from syncd.zoho.metadata import FieldCatalog
 from syncd.zoho.query import BulkQuery
-from syncd.zoho.session import ZohoSession
+from syncd.zoho.session import Charge, ZohoSession
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +131,7 @@ class BulkReader:
         poll: PollPolicy | None = None,
         callbacks: CallbackHub | None = None,
         callback_url: str | None = None,
+        timer: JobTimer | None = None,
         spool_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self._session = session
@@ -132,6 +141,7 @@ class BulkReader:
         self._poll = poll or PollPolicy()
         self._hub = callbacks
         self._callback_url = callback_url if callbacks is not None else None
+        self._timer = timer or JobTimer()
         self._spool_dir = spool_dir
 
     # -- one step at a time ----------------------------------------------------------------------------
@@ -147,6 +157,7 @@ class BulkReader:
             json=body,
             what="create a bulk read job",
             idempotent=False,
+            charge=Charge.BULK_READ_JOB,
             context={"module": query.module},
         )
         job_id = job_id_of(unwrap(answer.payload))
@@ -154,6 +165,7 @@ class BulkReader:
             raise ZohoAPIError(
                 "Zoho created a bulk read job but named no id", code="NO_JOB_ID", module=query.module
             )
+        self._timer.created(job_id)
         log.info("bulk read job %s created for %s (page %s)", job_id, query.module, query.page or 1)
         return job_id
 
@@ -168,7 +180,13 @@ class BulkReader:
 
     def wait(self, job_id: str) -> ReadJob:
         return wait_for_job(
-            "read", job_id, self.status, policy=self._poll, hub=self._hub, failed_code="FAILURE"
+            "read",
+            job_id,
+            self.status,
+            policy=self._poll,
+            hub=self._hub,
+            timer=self._timer,
+            failed_code="FAILURE",
         )
 
     def download(self, job: ReadJob | str) -> BulkResult:

@@ -22,11 +22,19 @@ from typing import Any, Literal
 from syncd.errors import ConfigError, ZohoAPIError
 from syncd.zoho.archive import ResultFile
 from syncd.zoho.batches import BatchWriter, ChildRows, KeyOf, Part, Preparation, PreparedBatch
-from syncd.zoho.jobs import CallbackHub, PollPolicy, job_id_of, normalise_state, unwrap, wait_for_job
+from syncd.zoho.jobs import (
+    CallbackHub,
+    JobTimer,
+    PollPolicy,
+    job_id_of,
+    normalise_state,
+    unwrap,
+    wait_for_job,
+)
 from syncd.zoho.limits import DownloadLimiter
 from syncd.zoho.metadata import FieldCatalog
 from syncd.zoho.outcomes import RowOutcome, join_outcomes
-from syncd.zoho.session import ZohoSession
+from syncd.zoho.session import Charge, ZohoSession
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +90,7 @@ class BulkWriter:
         poll: PollPolicy | None = None,
         callbacks: CallbackHub | None = None,
         callback_url: str | None = None,
+        timer: JobTimer | None = None,
     ) -> None:
         self._session = session
         self._endpoints = session.endpoints
@@ -92,6 +101,7 @@ class BulkWriter:
         self._poll = poll or PollPolicy()
         self._hub = callbacks
         self._callback_url = callback_url if callbacks is not None else None
+        self._timer = timer or JobTimer()
 
     # -- prepare ---------------------------------------------------------------------------------------
 
@@ -164,6 +174,7 @@ class BulkWriter:
             json=body,
             what=f"create a bulk write {operation} job",
             idempotent=False,
+            charge=Charge.BOOKED,  # the engine reserves its 500 credits
             context={"module": batch.module},
         )
         job_id = job_id_of(unwrap(answer.payload))
@@ -171,6 +182,7 @@ class BulkWriter:
             raise ZohoAPIError(
                 "Zoho created a bulk write job but named no id", code="NO_JOB_ID", module=batch.module
             )
+        self._timer.created(job_id)
         log.info(
             "bulk write %s job %s created for %s (%d rows)",
             operation,
@@ -237,7 +249,13 @@ class BulkWriter:
 
     def wait(self, job_id: str) -> WriteJob:
         return wait_for_job(
-            "write", job_id, self.status, policy=self._poll, hub=self._hub, failed_code="FAILED"
+            "write",
+            job_id,
+            self.status,
+            policy=self._poll,
+            hub=self._hub,
+            timer=self._timer,
+            failed_code="FAILED",
         )
 
     def fetch_result(self, job: WriteJob | str, batch: PreparedBatch) -> list[RowOutcome]:

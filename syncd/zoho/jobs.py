@@ -4,12 +4,14 @@ Zoho spells a running job ``IN PROGRESS`` or ``INPROGRESS`` and a failed one ``F
 bodies come wrapped in ``{"data": [...]}`` or flat; ids are strings or numbers and the key is ``id``,
 ``Id`` or ``job_id``. Everything here normalises those variants. Waiting polls with exponential backoff
 (tenacity); when a :class:`CallbackHub` is configured, a callback from Zoho cuts the wait short — it is
-only a hint, the status is always read again by GET.
+only a hint, the status is always read again by GET. A :class:`JobTimer` reports each job seen
+finished, with how long it took from its creation, to whoever wants to know (the daemon's metrics).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -88,6 +90,47 @@ class CallbackHub:
             return self._events.setdefault(job_id, threading.Event())
 
 
+@dataclass(frozen=True)
+class FinishedJob:
+    """A bulk job seen finished: ``read`` or ``write``, its id, final state and seconds since creation."""
+
+    operation: str
+    job_id: str
+    state: str
+    seconds: float
+
+
+class JobTimer:
+    """Remembers when this client created each bulk job, to report it with its duration once finished.
+
+    A job this client did not create (a resumed run re-attaching to it) is timed from when the wait
+    for it began. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        on_finished: Callable[[FinishedJob], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._on_finished = on_finished
+        self._clock = clock
+        self._created: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return self._clock()
+
+    def created(self, job_id: str) -> None:
+        with self._lock:
+            self._created[job_id] = self._clock()
+
+    def finished(self, operation: str, job_id: str, state: str, *, waited_since: float) -> None:
+        with self._lock:
+            started = self._created.pop(job_id, waited_since)
+        if self._on_finished is not None:
+            self._on_finished(FinishedJob(operation, job_id, state, self._clock() - started))
+
+
 def wait_until_finished(
     fetch: Callable[[], Any],
     finished: Callable[[Any], bool],
@@ -144,11 +187,15 @@ def wait_for_job(
     policy: PollPolicy,
     hub: CallbackHub | None,
     failed_code: str,
+    timer: JobTimer | None = None,
 ) -> JobT:
     """Poll a bulk ``kind`` job (read or write) until it finishes; a failed job raises JobFailedError."""
+    timer = timer or JobTimer()
+    waited_since = timer.now()
     job: JobT = wait_until_finished(
         lambda: status(job_id), lambda j: j.finished, policy=policy, job_id=job_id, hub=hub
     )
+    timer.finished(kind, job_id, job.state, waited_since=waited_since)
     if job.state == "FAILED":
         raise JobFailedError(
             f"bulk {kind} job {job_id} failed: {job.error_message or 'Zoho gave no reason'}",

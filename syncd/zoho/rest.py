@@ -13,7 +13,7 @@ from syncd.zoho import limits
 from syncd.zoho.errors import record_code_is_retryable
 from syncd.zoho.fields import FieldMeta
 from syncd.zoho.metadata import parse_fields
-from syncd.zoho.session import ZohoSession
+from syncd.zoho.session import Charge, ZohoSession
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,7 @@ class RestApi:
             json=body,
             ok=(200, 201, 207, 400),
             what=f"upsert {len(chunk)} {module} records",
+            charge=Charge.BOOKED,  # the engine reserves a credit per 10 records
             context={"module": module},
         )
         items = answer.payload.get("data") if isinstance(answer.payload, Mapping) else None
@@ -172,6 +173,7 @@ class RestApi:
             params={"ids": ",".join(chunk), "wf_trigger": str(trigger_workflows).lower()},
             ok=(200, 207, 400),
             what=f"delete {len(chunk)} {module} records",
+            charge=Charge.BOOKED,  # the engine reserves a credit per call
             context={"module": module},
         )
         items = answer.payload.get("data") if isinstance(answer.payload, Mapping) else None

@@ -6,12 +6,20 @@ times with exponential backoff and jitter (tenacity); what still fails surfaces 
 (``idempotent=False``) are not re-sent after a timeout or a dropped connection, where Zoho may already
 have acted: the caller's journal decides. Credit information Zoho sends (``X-API-CREDITS-REMAINING``,
 429 causes) goes to the ``on_credits`` callback.
+
+Zoho charges credits for the calls it answers with success. Each such call is counted in
+:attr:`ZohoSession.charged` by its :class:`Charge` (a plain call, or creating a bulk read job), before
+``on_credits`` hears of the answer, so whoever books the counts can tell them apart from credits
+spent elsewhere; calls whose caller reserves and books the credits itself are not counted.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import IO, Any, TypeVar
 
 import httpx
@@ -34,6 +42,46 @@ class CreditInfo:
     remaining: int | None = None
     throttled: bool = False
     cause: str | None = None
+
+
+class Charge(StrEnum):
+    """What a call Zoho answered with success costs, as the credit ledger books it."""
+
+    CALL = "call"
+    """One credit: job status, downloads, uploads, metadata, REST reads."""
+    BULK_READ_JOB = "bulk_read_job"
+    """Creating a bulk read job."""
+    BOOKED = "booked"
+    """Reserved and booked by the caller (bulk write jobs, upserts, deletes): not counted here."""
+
+
+class ChargedCalls:
+    """Successful calls not booked in the credit ledger yet, by charge. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[Charge] = Counter()
+        self._lock = threading.Lock()
+
+    def add(self, charge: Charge, count: int = 1) -> None:
+        if charge is Charge.BOOKED:
+            return
+        with self._lock:
+            self._counts[charge] += count
+
+    def add_all(self, counts: Mapping[Charge, int]) -> None:
+        """Put counts back (a booking that failed)."""
+        with self._lock:
+            self._counts.update(counts)
+
+    def peek(self) -> Counter[Charge]:
+        with self._lock:
+            return Counter(self._counts)
+
+    def take(self) -> Counter[Charge]:
+        """The counts so far, leaving none: the caller books them."""
+        with self._lock:
+            taken, self._counts = self._counts, Counter()
+            return taken
 
 
 @dataclass(frozen=True)
@@ -62,10 +110,12 @@ class ZohoSession:
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
         on_credits: Callable[[CreditInfo], None] | None = None,
+        charged: ChargedCalls | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.auth = auth
         self.retry = retry or RetryPolicy()
+        self.charged = charged if charged is not None else ChargedCalls()
         self._on_credits = on_credits
         self._http = httpx.Client(auth=auth, transport=transport, timeout=self.retry.timeout)
 
@@ -95,6 +145,7 @@ class ZohoSession:
         ok: tuple[int, ...] = (200, 201, 202, 204, 207),
         idempotent: bool = True,
         context: Mapping[str, Any] | None = None,
+        charge: Charge = Charge.CALL,
         **kwargs: Any,
     ) -> Answer:
         """Send a request and return its decoded JSON; raise the mapped error otherwise."""
@@ -103,6 +154,7 @@ class ZohoSession:
             response = self._send(
                 method, self.url(path, host=host), idempotent=idempotent, what=what, **kwargs
             )
+            self._count(response, charge)
             self._report_credits(response)
             if response.status_code not in ok:
                 raise error_for(response, what=what, **dict(context or {}))
@@ -159,6 +211,7 @@ class ZohoSession:
         written = 0
         try:
             with self._http.stream("GET", url) as response:
+                self._count(response, Charge.CALL)
                 self._report_credits(response)
                 if response.status_code != 200:
                     response.read()
@@ -171,6 +224,10 @@ class ZohoSession:
             raise _transient(exc, what, sent=False) from None
         sink.flush()
         return written
+
+    def _count(self, response: httpx.Response, charge: Charge) -> None:
+        if response.status_code < 400:
+            self.charged.add(charge)
 
     def _report_credits(self, response: httpx.Response) -> None:
         if self._on_credits is None:

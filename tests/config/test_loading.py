@@ -15,7 +15,9 @@ from syncd.config import (
     SyncdConfig,
     load_config,
     parse_config,
+    parse_duration,
 )
+from syncd.config.schedule import format_duration
 from syncd.engine.model import ConflictPolicy, DeletePolicy, Direction, WritePath
 from syncd.errors import ConfigError
 
@@ -300,3 +302,41 @@ def test_the_emulator_seed_is_relative_to_the_configuration_file(tmp_path: Path)
 def test_an_emulator_seed_without_the_emulator_is_refused(tmp_path: Path) -> None:
     message = problem(tmp_path, ZOHO + 'emulator_seed = "crm.json"\n')
     assert "zoho.emulator_seed: seeds the embedded emulator: set emulator = true too" in message
+
+
+def test_the_bulk_job_polling_keys_become_the_zoho_clients_poll_policy(tmp_path: Path) -> None:
+    from syncd.app import poll_policy_for
+
+    defaults = poll_policy_for(load(tmp_path, ZOHO))
+    assert (defaults.initial, defaults.maximum, defaults.timeout) == (0.25, 30.0, 6 * 3600.0)
+    text = ZOHO + 'poll_initial = "1s500ms"\npoll_max = "5m"\njob_timeout = "2h"\n'
+    policy = poll_policy_for(load(tmp_path, text))
+    assert (policy.initial, policy.maximum, policy.timeout) == (1.5, 300.0, 7200.0)
+
+
+def test_polling_keys_must_be_durations_in_order(tmp_path: Path) -> None:
+    message = problem(tmp_path, ZOHO + 'poll_initial = "1m"\npoll_max = "10s"\n')
+    assert "zoho.poll_max: must not be shorter than poll_initial (1m)" in message
+    assert "zoho.job_timeout" in problem(tmp_path, ZOHO + 'job_timeout = "soon"\n')
+
+
+@pytest.mark.parametrize(
+    ("text", "duration", "shown"),
+    [
+        ("250ms", timedelta(milliseconds=250), "250ms"),
+        ("1s500ms", timedelta(seconds=1.5), "1s500ms"),
+        ("1h30m", timedelta(minutes=90), "1h30m"),
+        (45, timedelta(seconds=45), "45s"),
+    ],
+)
+def test_durations_go_down_to_milliseconds_and_print_as_written(
+    text: str | int, duration: timedelta, shown: str
+) -> None:
+    assert parse_duration(text) == duration
+    assert format_duration(duration) == shown
+
+
+@pytest.mark.parametrize("text", ["0ms", "1.5s", "ms", "250 ms"])
+def test_durations_that_are_zero_or_not_whole_units_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(text)

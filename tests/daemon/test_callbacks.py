@@ -62,6 +62,13 @@ def test_the_flat_kaizen_shape_names_its_job() -> None:
     ]
 
 
+def test_a_bulk_write_jobs_flat_details_name_their_job() -> None:
+    details = {"id": "5725767000000859064", "operation": "upsert", "status": "COMPLETED", "resource": []}
+    assert parse_callback(json.dumps(details).encode()) == [
+        JobHint("5725767000000859064", "upsert", "COMPLETED")
+    ]
+
+
 def test_a_numeric_job_id_is_read_as_text() -> None:
     assert parse_callback(b'{"job_id": 5725767000000859031}') == [JobHint("5725767000000859031")]
 
@@ -75,7 +82,7 @@ def test_a_numeric_job_id_is_read_as_text() -> None:
         (b'{"data": []}', "'data' is not a non-empty list"),
         (b'{"data": ["x"]}', r"data\[0\] is not a JSON object"),
         (b'{"data": [{"state": "COMPLETED"}]}', r"data\[0\] has no valid 'id'"),
-        (b'{"state": "COMPLETED"}', "the body has no valid 'job_id'"),
+        (b'{"state": "COMPLETED"}', "the body has no valid 'job_id' or 'id'"),
         (b'{"job_id": "../../etc/passwd"}', "no valid 'job_id'"),
         (b'{"job_id": true}', "no valid 'job_id'"),
     ],

@@ -23,7 +23,16 @@ pytestmark = pytest.mark.slow
 STOP_TIMEOUT = 10
 
 
-def write_engine_config(path: Path, *, state_url: str, zoho_url: str, holder: str, extra: str = "") -> Path:
+def write_engine_config(
+    path: Path,
+    *,
+    state_url: str,
+    zoho_url: str,
+    holder: str,
+    extra: str = "",
+    zoho_extra: str = "",
+    pipeline_extra: str = "",
+) -> Path:
     shop = path.parent / "shop"
     if not shop.exists():
         shutil.copytree(ROOT / "config" / "demo" / "shop", shop)
@@ -36,6 +45,7 @@ accounts_url = "{zoho_url}"
 client_id = "demo"
 client_secret = "demo"
 refresh_token = "demo"
+{zoho_extra}
 
 [daemon]
 holder = "{holder}"
@@ -55,6 +65,7 @@ module = "Contacts"
 direction = "both"
 find_by = "Email"
 schedule = "2s"
+{pipeline_extra}
 
 [pipelines.contacts.fields]
 Email = "email"
@@ -148,6 +159,8 @@ def test_the_daemon_keeps_the_shop_and_the_crm_in_sync(
     )
     assert value(found, "syncd_rows_total", pipeline="contacts", direction="pull", outcome="updated") >= 1
     assert value(found, "syncd_credits_left") > 0
+    runs = value(found, "syncd_runs_total", pipeline="contacts", outcome="success")
+    assert value(found, "syncd_zoho_job_duration_seconds_count", operation="read") >= runs  # one a run
     assert value(found, "syncd_last_success_timestamp_seconds", pipeline="contacts") > 0
     assert value(found, "syncd_rejects_waiting", pipeline="contacts") == 1  # the shop's bad e-mail address
     assert sorted(crm_emails(emulator)) == sorted(set(crm_emails(emulator))), "duplicates in the CRM"

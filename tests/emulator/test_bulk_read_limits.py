@@ -381,3 +381,24 @@ def test_callbacks_post_the_job_when_it_completes_or_fails(
     assert body["data"][0]["id"] == failed
     assert body["data"][0]["state"] == "FAILURE"
     assert body["data"][0]["result"]["error_message"]["code"] == "INTERNAL_SERVER_ERROR"
+
+
+def test_stats_count_job_status_polls_and_callbacks(
+    emulator: RunningEmulator, reads: BulkRead, api: httpx.Client, admin: httpx.Client, hook: Hook
+) -> None:
+    from .writing import create, job_body, upload_csv
+
+    read_job = reads.job_id(CONTACTS, callback={"url": hook.url, "method": "post"})
+    hook.next_body()
+    for _ in range(3):
+        reads.status(read_job)
+    assert api.get("/crm/bulk/v8/read/999999").status_code == 404  # no job: not a poll
+    written = create(api, job_body(upload_csv(api, emulator, "Last_Name\nBoyle\n")))
+    api.get(f"/crm/bulk/v8/write/{written.json()['details']['id']}")
+
+    stats = admin.get("stats").json()
+    assert stats["status_polls"] == {"read": 3, "write": 1}
+    assert stats["callbacks"] == {"sent": 1, "failed": 0}
+    admin.post("reset")
+    after = admin.get("stats").json()
+    assert (after["status_polls"], after["callbacks"]) == ({}, {"sent": 0, "failed": 0})

@@ -140,3 +140,62 @@ def test_zoho_reported_credits_correct_an_undercounting_ledger_and_defer_the_wri
     assert deferred.startswith("bulk_write of 30 rows")
     assert sum(entry.amount for entry in external) >= 4_500
     assert _write_jobs(world) == 9  # only the other application's: syncd did not try and fail
+
+
+def _booked(runtime: Any) -> tuple[int, list[str]]:
+    entries = runtime.store.credits.entries(runtime.org)
+    return runtime.store.credits.usage(runtime.org).total, [entry.purpose for entry in entries]
+
+
+def _used(world: World) -> int:
+    return int(world.stats()["products"]["crm"]["credits"]["used"])
+
+
+def test_after_each_run_the_ledger_holds_every_credit_the_emulator_charged(world: World) -> None:
+    from syncd.engine.runner import run_pipeline
+
+    world.write_config(path="bulk", delete_policy="soft")
+    world.admin(
+        "POST", "records/Contacts", json={"records": [{"Last_Name": "Kept", "Email": "k@example.com"}]}
+    )
+    world.write_csv(*_customers(30))
+
+    with world.runtime() as runtime:
+        first = run_pipeline(runtime, "contacts")
+        after_first, purposes = _booked(runtime)
+        assert after_first == _used(world)
+        world.write_config(path="rest", delete_policy="soft")
+        world.write_csv(*_customers(45))
+    with world.runtime() as runtime:
+        second = run_pipeline(runtime, "contacts")
+        after_second, _ = _booked(runtime)
+        assert after_second == _used(world)
+
+    assert first.error is None and (first.push.created, first.push.jobs, first.pull.created) == (30, 1, 1)
+    assert second.error is None and second.push.created == 15
+    assert EXTERNAL_PURPOSE not in purposes
+    stats = world.stats()
+    assert stats["status_polls"]["read"] >= 2 and stats["status_polls"]["write"] >= 1  # all booked above
+
+
+def test_credits_zoho_reports_are_not_booked_twice_with_the_calls_syncd_counted(
+    tmp_path: Path, free_emulator: RunningEmulator
+) -> None:
+    from syncd.engine.runner import run_pipeline
+
+    world = World(tmp_path, free_emulator)
+    world.write_config(credits="daily_limit = 5000\nreserve = 0", path="rest")
+    world.write_csv(*_customers(30))
+    _spend_outside_syncd(free_emulator, tmp_path / "other-app", jobs=5)  # 2,500: Zoho reports what is left
+    others = _used(world)
+
+    with world.runtime() as runtime:
+        report = run_pipeline(runtime, "contacts")
+        booked, _ = _booked(runtime)
+        external = [
+            e.amount for e in runtime.store.credits.entries(runtime.org) if e.purpose == EXTERNAL_PURPOSE
+        ]
+
+    assert report.error is None and report.push.created == 30
+    assert booked == _used(world)
+    assert sum(external) == others  # what the other application spent, and nothing syncd spent

@@ -93,3 +93,11 @@ def test_reserving_inside_a_transaction_is_an_error_not_a_deadlock(store: StateS
     with store.transaction(), pytest.raises(RuntimeError, match="already open in this thread"):
         store.credits.reserve("org1", 1, "x", limit=LIMIT)
     assert store.credits.reserve("org1", 1, "x", limit=LIMIT) is not None  # and the store still works
+
+
+def test_correction_leaves_out_what_syncd_spent_and_has_not_booked_yet(store: StateStore) -> None:
+    store.credits.spend("org1", 200, "ours")
+    # Zoho says 600 are left of 1000: 400 used; 200 booked, 50 spent by syncd and not booked yet
+    assert store.credits.correct("org1", remaining=600, limit=LIMIT, pending=50) == 150
+    assert store.credits.usage("org1").spent == 350
+    assert store.credits.correct("org1", remaining=590, limit=LIMIT, pending=60) == 0

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from syncd.errors import ConfigError, JobFailedError, TransientError, UnsafeArchiveError
-from syncd.zoho import BulkQuery, CallbackHub, ZohoClient, where
+from syncd.zoho import BulkQuery, CallbackHub, FinishedJob, ZohoClient, where
+from syncd.zoho.jobs import JobTimer
 
 from .conftest import BASE, FakeZoho, json_answer, zip_answer
 
@@ -333,3 +334,38 @@ def test_a_lapsed_token_for_a_page_beyond_numbers_renews_the_token_chain(
     assert [(q.get("page"), q.get("page_token")) for q in queries] == [
         (None, "stale"), (3, None), (1, None), (None, "fresh2"), (None, "fresh3"),
     ]  # fmt: skip
+
+
+def test_each_job_waited_for_is_reported_finished_with_its_duration(
+    reader_fake: FakeZoho, make_client: Callable[..., ZohoClient]
+) -> None:
+    reader_fake.on(
+        "GET /crm/bulk/v8/read/111", json_answer(200, job("IN PROGRESS")), json_answer(200, completed())
+    )
+    reader_fake.on("GET /crm/bulk/v8/read/222", json_answer(200, job("FAILURE", job_id="222")))
+    finished: list[FinishedJob] = []
+    reader = make_client(on_job=finished.append).bulk_read
+    reader.wait(reader.create_job(BulkQuery("Contacts")))
+    with pytest.raises(JobFailedError):
+        reader.wait("222")
+    assert [(j.operation, j.job_id, j.state) for j in finished] == [
+        ("read", "111", "COMPLETED"),
+        ("read", "222", "FAILED"),
+    ]
+    assert all(j.seconds >= 0 for j in finished)
+
+
+def test_the_job_timer_times_a_job_from_its_creation_or_else_from_the_wait() -> None:
+    now = [100.0]
+    seen: list[FinishedJob] = []
+    timer = JobTimer(seen.append, clock=lambda: now[0])
+    timer.created("1")
+    now[0] = 130.0
+    timer.finished("write", "1", "COMPLETED", waited_since=125.0)
+    timer.finished("read", "2", "COMPLETED", waited_since=120.0)  # created by another process
+    timer.finished("write", "1", "COMPLETED", waited_since=128.0)  # waited for again: from the wait
+    assert seen == [
+        FinishedJob("write", "1", "COMPLETED", 30.0),
+        FinishedJob("read", "2", "COMPLETED", 10.0),
+        FinishedJob("write", "1", "COMPLETED", 2.0),
+    ]

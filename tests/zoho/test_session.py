@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import httpx
 import pytest
 
 from syncd.errors import AuthError, RateLimitedError, TransientError, ZohoAPIError
-from syncd.zoho import BulkQuery, CreditInfo, ZohoClient
+from syncd.zoho import BulkQuery, Charge, CreditInfo, ZohoClient
 
 from .conftest import FakeZoho, json_answer
 
@@ -122,3 +123,27 @@ def test_scope_mismatch_says_which_scopes_are_needed(
     with pytest.raises(AuthError, match=r"ZohoCRM\.bulk\.ALL"):
         make_client().rest.org()
     assert fake.tokens_issued == 1  # a scope problem is not fixed by a new token
+
+
+def test_successful_calls_are_counted_by_charge_before_the_caller_hears_of_the_credits(
+    fake: FakeZoho, make_client: Callable[..., ZohoClient]
+) -> None:
+    fake.on(
+        "GET /crm/v8/org", json_answer(500, BOOM), json_answer(200, ORG, **{"X-API-CREDITS-REMAINING": "9"})
+    )
+    fields = {"fields": [{"api_name": "Last_Name", "data_type": "text"}]}
+    fake.on("GET /crm/v8/settings/fields", json_answer(200, fields))
+    fake.on("POST /crm/bulk/v8/read", json_answer(201, {"data": [{"details": {"id": "111"}}]}))
+    fake.on(
+        "POST /crm/v8/Contacts/upsert", json_answer(200, {"data": [{"status": "success", "details": {}}]})
+    )
+    counted_when_heard: list[Counter[Charge]] = []
+    client = make_client(on_credits=lambda info: counted_when_heard.append(client.session.charged.peek()))
+
+    client.rest.org()  # a 500 (free, as Zoho charges only answered calls), then a success
+    client.bulk_read.create_job(BulkQuery("Contacts", fields=("Last_Name",)))  # and the field metadata
+    client.rest.upsert("Contacts", [{"Last_Name": "Boyle"}])  # reserved and booked by the engine
+
+    assert counted_when_heard == [Counter({Charge.CALL: 1})]
+    assert client.session.charged.take() == Counter({Charge.CALL: 2, Charge.BULK_READ_JOB: 1})
+    assert client.session.charged.peek() == Counter()

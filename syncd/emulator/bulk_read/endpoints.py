@@ -91,7 +91,9 @@ def _created(job: ReadJob) -> dict[str, object]:
 
 
 async def status(context: ApiContext) -> Response:
-    return JSONResponse(_job(context).details())
+    job = _job(context)
+    _runner(context).polled(job)
+    return JSONResponse(job.details())
 
 
 async def download(context: ApiContext) -> Response:
