@@ -29,6 +29,7 @@ from syncd.app import Runtime
 from syncd.engine.canonical import Canonical, canonical_row, fingerprint, to_json
 from syncd.engine.mapping import FieldMapping
 from syncd.engine.plan import Batch, BatchKind
+from syncd.errors import JobFailedError
 from syncd.store.journal import BatchEntry, Step
 from syncd.store.records import SyncedRecord
 from syncd.store.rejects import NewReject
@@ -49,7 +50,7 @@ def _reached(step: Step | str) -> None:
 @contextmanager
 def reserved_credits(runtime: Runtime, cost: int, purpose: str) -> Iterator[int | None]:
     """Reserve ``cost`` credits within the budget (None when they do not fit); released if the
-    work raises before committing them."""
+    work raises before committing them (credits committed before the failure stay spent)."""
     credits = runtime.config.credits
     reservation = runtime.store.credits.reserve(
         runtime.org, cost, purpose, limit=credits.daily_limit, reserve=credits.reserve
@@ -58,7 +59,7 @@ def reserved_credits(runtime: Runtime, cost: int, purpose: str) -> Iterator[int 
         yield reservation
     except BaseException:
         if reservation is not None:
-            runtime.store.credits.release(reservation)
+            runtime.store.credits.release_unspent(reservation)
         raise
 
 
@@ -157,7 +158,14 @@ class CrmWriter:
     def _finish_bulk(self, entry: BatchEntry, part: PreparedBatch) -> BatchOutcome:
         writer = self.runtime.zoho.bulk_write
         assert entry.job_id is not None
-        job = writer.wait(entry.job_id)
+        try:
+            job = writer.wait(entry.job_id)
+        except JobFailedError as error:
+            # Zoho gave up on the job: nothing more will come of it, so its rows are planned again
+            # by the next diff (upserts by find_by or by id, so rows Zoho wrote are not duplicated).
+            with self.runtime.store.transaction() as tx:
+                tx.journal.fail(entry.id, str(error))
+            raise
         outcomes = writer.fetch_result(job, part)
         result = {**(entry.result or {}), "outcomes": [_bulk_outcome(o) for o in outcomes]}
         self._advance(entry, Step.RESULT_DOWNLOADED, result=result)
