@@ -14,8 +14,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from syncd.engine.runner import PipelineReport, run_pipeline
+from syncd.store.journal import TABLE as JOURNAL
+from syncd.zoho import PreparedBatch
+from syncd.zoho.bulk_write import BulkWriter
 from syncd.zoho.session import RetryPolicy
 from tests.engine_run.conftest import RunOnce, World
 from tests.engine_run.test_kill_and_cli import _sync
@@ -304,6 +308,31 @@ def test_a_429_burst_longer_than_the_retries_defers_the_bulk_write(world: World,
     assert _write_jobs(world) == 0
     assert_converges(world, sync_once)
     assert _write_jobs(world) == 1
+
+
+def test_a_dropped_bulk_write_job_creation_fails_the_run_and_the_next_run_creates_one_job(
+    world: World, sync_once: RunOnce, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _prepare(world, 30, path="bulk")
+    upload = BulkWriter.upload
+
+    def upload_then_drop(self: BulkWriter, batch: PreparedBatch) -> str:
+        file_id = upload(self, batch)
+        _faults(world, drop_next=1)  # the job creation that follows loses its answer
+        return file_id
+
+    with monkeypatch.context() as patched:
+        patched.setattr(BulkWriter, "upload", upload_then_drop)
+        report = sync_once()
+
+    assert report.error is not None and "not re-sent" in report.error
+    assert _injected(world) == {"drop_next": 1}
+    assert _write_jobs(world) == 0 and len(world.crm_records()) == len(CRM_ONLY)
+    assert_converges(world, sync_once)
+    assert _write_jobs(world) == 1
+    with world.runtime() as runtime, runtime.store.snapshot() as tx:
+        steps = sorted(tx.connection.execute(select(JOURNAL.c.step)).scalars())
+    assert steps == ["applied", "failed"]  # the interrupted batch given up, its rows sent again
 
 
 def test_a_bulk_write_result_download_cut_mid_stream_is_fetched_again(
