@@ -89,7 +89,7 @@ async def _apply_faults(state: EmulatorState) -> Response | None:
         state.tokens.expire_all()
     if faults.take("drop_next"):
         return DroppedConnection()
-    if faults.roll_error():
+    if faults.take("error_next") or faults.roll_error():
         return ZohoError("INTERNAL_ERROR", "Internal Server Error", 500).response()
     if faults.take("throttle_next"):
         return ZohoError(

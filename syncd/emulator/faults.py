@@ -17,6 +17,7 @@ class FaultSettings:
     seed: int = 0
     latency_ms: int = 0  # added to every API call
     error_rate: float = 0.0  # share of API calls answered 500 INTERNAL_ERROR
+    error_next: int = 0  # the next N API calls answer 500 INTERNAL_ERROR
     throttle_next: int = 0  # the next N API calls answer 429 TOO_MANY_REQUESTS
     fail_next_jobs: int = 0  # the next N bulk jobs end in FAILURE (read) / FAILED (write)
     cut_next_downloads: int = 0  # the next N downloads stop halfway through the body
@@ -76,7 +77,14 @@ class Faults:
 def _validate(settings: FaultSettings) -> None:
     if not 0.0 <= settings.error_rate <= 1.0:
         raise ValueError("error_rate must be between 0 and 1")
-    for name in ("latency_ms", "throttle_next", "fail_next_jobs", "cut_next_downloads", "drop_next"):
+    for name in (
+        "latency_ms",
+        "error_next",
+        "throttle_next",
+        "fail_next_jobs",
+        "cut_next_downloads",
+        "drop_next",
+    ):
         value = getattr(settings, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{name} must be a whole number >= 0")

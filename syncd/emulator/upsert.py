@@ -1,14 +1,18 @@
-"""``POST /{product}/{version}/{module}/upsert``: insert or update up to 100 records.
+"""``POST /{product}/{version}/{module}/upsert``: insert or update up to 100 records; and
+``PUT /{product}/{version}/{module}``: update up to 100 records by their ``id``.
 
-Each record is matched on ``duplicate_check_fields`` in the order given; without them on the
-module's system-defined duplicate field, then its user-defined unique fields. Results come back in
-input order: HTTP 200 when all succeed, 207 when some fail, 400 when all fail. An upsert costs one
-credit per ten records and, above ten records, takes a slot of the heavy-call sub-pool.
+An upsert matches each record on ``duplicate_check_fields`` in the order given; without them on the
+module's system-defined duplicate field, then its user-defined unique fields. An update names each
+record by ``id`` (missing: ``MANDATORY_NOT_FOUND``; no such record: ``INVALID_DATA``) and may change
+any field, unique ones included. Results come back in input order: HTTP 200 when all succeed, 207
+when some fail, 400 when all fail. Both cost one credit per ten records and, above ten records, take
+a slot of the heavy-call sub-pool.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -67,7 +71,7 @@ def _records(body: Any) -> list[Any]:
     if len(data) > MAX_RECORDS:
         raise ZohoError(
             "LIMIT_EXCEEDED",
-            f"an upsert takes at most {MAX_RECORDS} records, got {len(data)}",
+            f"one call takes at most {MAX_RECORDS} records, got {len(data)}",
             400,
             {"api_name": "data", "limit": MAX_RECORDS},
         )
@@ -139,17 +143,40 @@ def _upsert_one(ctx: ApiContext, module: ModuleDef, checks: list[str], data: Any
         return _error(problem, path)
 
 
-async def upsert(ctx: ApiContext) -> Response:
-    module = module_of(ctx, ctx.request.path_params["module"])
-    body = await ctx.json()
-    records = _records(body)
-    checks = _check_fields(module, body.get("duplicate_check_fields"))
+def _target_id(ctx: ApiContext, module: ModuleDef, data: Any, path: str) -> int:
+    raw = data.get("id") if isinstance(data, dict) else None
+    if raw in (None, ""):
+        raise ValueProblem(
+            "id", "id: required field not found", "MANDATORY_NOT_FOUND", json_path=f"{path}.id"
+        )
+    text = str(raw)
+    if not text.isdigit() or not ctx.state.records.exists(ctx.product, module.api_name, int(text)):
+        raise ValueProblem("id", "the id given seems to be invalid", "INVALID_DATA", json_path=f"{path}.id")
+    return int(text)
+
+
+def _update_one(ctx: ApiContext, module: ModuleDef, data: Any, i: int) -> dict[str, Any]:
+    path = f"$.data[{i}]"
+    store = ctx.state.records
+    try:
+        record_id = _target_id(ctx, module, data, path)
+        values = read_record(ctx.state, ctx.product, module, data, path, inserting=False)
+        with store.lock:
+            store.update(ctx.product, module.api_name, record_id, values, ctx.token.user_id)
+        answer = _success(ctx, module, record_id, "update", None)
+        del answer["action"], answer["duplicate_field"]  # Zoho's update answer names neither
+        return answer
+    except ValueProblem as problem:
+        return _error(problem, path)
+
+
+def _answer(ctx: ApiContext, records: list[Any], write_one: Callable[[Any, int], dict[str, Any]]) -> Response:
     heavy = len(records) > HEAVY_ABOVE
     if heavy:
         ctx.state.concurrency[ctx.product].enter_heavy()
     try:
         ctx.spend(math.ceil(len(records) / 10))
-        results = [_upsert_one(ctx, module, checks, data, i) for i, data in enumerate(records)]
+        results = [write_one(data, i) for i, data in enumerate(records)]
     finally:
         if heavy:
             ctx.state.concurrency[ctx.product].leave_heavy()
@@ -158,5 +185,22 @@ async def upsert(ctx: ApiContext) -> Response:
     return JSONResponse({"data": results}, status_code=status)
 
 
+async def upsert(ctx: ApiContext) -> Response:
+    module = module_of(ctx, ctx.request.path_params["module"])
+    body = await ctx.json()
+    records = _records(body)
+    checks = _check_fields(module, body.get("duplicate_check_fields"))
+    return _answer(ctx, records, lambda data, i: _upsert_one(ctx, module, checks, data, i))
+
+
+async def update(ctx: ApiContext) -> Response:
+    module = module_of(ctx, ctx.request.path_params["module"])
+    records = _records(await ctx.json())
+    return _answer(ctx, records, lambda data, i: _update_one(ctx, module, data, i))
+
+
 def routes() -> list[BaseRoute]:
-    return [api_route(ZOHO_PREFIX + "/{module}/upsert", upsert, ["POST"])]
+    return [
+        api_route(ZOHO_PREFIX + "/{module}/upsert", upsert, ["POST"]),
+        api_route(ZOHO_PREFIX + "/{module}", update, ["PUT"]),
+    ]

@@ -5,7 +5,8 @@ needed to read the result later) -> ``job_created`` (job id, credits) -> ``resul
 (per-row outcomes) -> ``applied`` (ID map, record state and rejects, in one transaction). Each step
 is committed before the next begins. After a crash :meth:`CrmWriter.resume` re-attaches to a batch
 that has a job id (wait, download, apply); a batch without one is marked failed and its rows are
-planned again by the next diff (writes are upserts by ``find_by``, so nothing is duplicated).
+planned again by the next diff (writes are upserts by ``find_by``, or updates of known records by
+their id, so nothing is duplicated).
 A REST batch is ``prepared`` -> ``result_downloaded`` -> ``applied``.
 
 Test hook: with the environment variable ``SYNCD_TEST_KILL_AT`` set to a step name, the process
@@ -29,15 +30,18 @@ from syncd.app import Runtime
 from syncd.engine.canonical import Canonical, canonical_row, fingerprint, to_json
 from syncd.engine.mapping import FieldMapping
 from syncd.engine.plan import Batch, BatchKind
+from syncd.errors import JobFailedError
 from syncd.store.journal import BatchEntry, Step
 from syncd.store.records import SyncedRecord
 from syncd.store.rejects import NewReject
 from syncd.zoho import PreparedBatch, RowOutcome, UpsertOutcome
 from syncd.zoho.batches import Part
+from syncd.zoho.bulk_write import Operation
 
 KILL_ENV = "SYNCD_TEST_KILL_AT"
 BULK_OPERATION = "bulk_upsert"
 REST_OPERATION = "rest_upsert"
+REST_UPDATE_OPERATION = "rest_update"
 
 
 def _reached(step: Step | str) -> None:
@@ -49,8 +53,8 @@ def _reached(step: Step | str) -> None:
 @contextmanager
 def reserved_credits(runtime: Runtime, cost: int, purpose: str) -> Iterator[int | None]:
     """Reserve ``cost`` credits within the budget (None when they do not fit); released if the
-    work raises before committing them. The calls made so far are booked first, so the budget
-    sees them."""
+    work raises before committing them (credits committed before the failure stay spent). The calls
+    made so far are booked first, so the budget sees them."""
     runtime.book_calls()
     credits = runtime.config.credits
     reservation = runtime.store.credits.reserve(
@@ -60,7 +64,7 @@ def reserved_credits(runtime: Runtime, cost: int, purpose: str) -> Iterator[int 
         yield reservation
     except BaseException:
         if reservation is not None:
-            runtime.store.credits.release(reservation)
+            runtime.store.credits.release_unspent(reservation)
         raise
 
 
@@ -98,7 +102,7 @@ class CrmWriter:
         with reserved_credits(self.runtime, batch.cost, purpose) as reservation:
             if reservation is None:
                 return BatchOutcome(deferred=True)
-            if batch.kind is BatchKind.BULK_WRITE:
+            if batch.kind in (BatchKind.BULK_WRITE, BatchKind.BULK_UPDATE):
                 return self._bulk(batch, rows, reservation)
             return self._rest(batch, rows, reservation)
 
@@ -110,15 +114,16 @@ class CrmWriter:
             (_wire(row, batch.columns) for row in rows),
             columns=batch.columns,
             key=lambda wire: str(wire["\0key"]),
-            find_by=self.find_by,
+            find_by=batch.find_by,
         )
         outcome = BatchOutcome(rejects=[_format_reject(r.key, str(r.error)) for r in prepared.rejected])
+        operation: Operation = "update" if batch.kind is BatchKind.BULK_UPDATE else "upsert"
         for part in prepared.batches:
             entry = self._journal_create(BULK_OPERATION, part.content_hash, part.row_keys, batch.cost)
             file_id = writer.upload(part)
             detail = {"batch": _describe(part), "bases": _bases(by_key, part.row_keys)}
             self._advance(entry, Step.UPLOADED, file_id=file_id, result=detail)
-            job_id = writer.create_job(part, file_id, operation="upsert", find_by=self.find_by)
+            job_id = writer.create_job(part, file_id, operation=operation, find_by=batch.find_by)
             self._advance(entry, Step.JOB_CREATED, job_id=job_id, credits_charged=batch.cost)
             self.runtime.store.credits.commit(reservation)
             outcome.credits += batch.cost
@@ -132,8 +137,13 @@ class CrmWriter:
         records = [_rest_record(row, batch.columns) for row in rows]
         digest = hashlib.sha256(json.dumps(records, sort_keys=True).encode()).hexdigest()
         keys = [row.key for row in rows]
-        entry = self._journal_create(REST_OPERATION, digest, keys, batch.cost)
-        answers = self.runtime.zoho.rest.upsert(self.module, records, duplicate_check_fields=[self.find_by])
+        rest = self.runtime.zoho.rest
+        if batch.kind is BatchKind.REST_UPDATE:
+            entry = self._journal_create(REST_UPDATE_OPERATION, digest, keys, batch.cost)
+            answers = rest.update(self.module, records)
+        else:
+            entry = self._journal_create(REST_OPERATION, digest, keys, batch.cost)
+            answers = rest.upsert(self.module, records, duplicate_check_fields=[self.find_by])
         self.runtime.store.credits.commit(reservation)
         result = {
             "bases": _bases({row.key: row for row in rows}, keys),
@@ -159,7 +169,14 @@ class CrmWriter:
     def _finish_bulk(self, entry: BatchEntry, part: PreparedBatch) -> BatchOutcome:
         writer = self.runtime.zoho.bulk_write
         assert entry.job_id is not None
-        job = writer.wait(entry.job_id)
+        try:
+            job = writer.wait(entry.job_id)
+        except JobFailedError as error:
+            # Zoho gave up on the job: nothing more will come of it, so its rows are planned again
+            # by the next diff (upserts by find_by or by id, so rows Zoho wrote are not duplicated).
+            with self.runtime.store.transaction() as tx:
+                tx.journal.fail(entry.id, str(error))
+            raise
         outcomes = writer.fetch_result(job, part)
         result = {**(entry.result or {}), "outcomes": [_bulk_outcome(o) for o in outcomes]}
         self._advance(entry, Step.RESULT_DOWNLOADED, result=result)

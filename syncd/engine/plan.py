@@ -10,6 +10,10 @@ each chunk by the cheaper path (a tie goes to bulk: fewer calls), unless the pip
 * 300 changed records → 3 REST upserts of 100 → 30 credits;
 * 26,000 changed records → 1 bulk job (500) and 1,000 rows by REST (100): 600 credits, not 1,000.
 
+A record whose ``find_by`` value changes on the source (a customer's new email address) cannot be
+found by that value: the planner sends it by its CRM id instead (``by_id``), in batches of their own,
+by a bulk write ``update`` job matched on ``id`` or a REST update, at the same prices.
+
 Deletes go by REST, 100 ids a call. A batch that does not fit in the credits left (``daily_limit -
 reserve - spent``) is deferred with the reason; the diff brings its rows back in a later run.
 """
@@ -17,7 +21,7 @@ reserve - spent``) is deferred with the reason; the diff brings its rows back in
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,6 +30,7 @@ from syncd.engine.model import Action, Change, WritePath
 BULK_MAX_ROWS = 25_000
 BULK_MAX_COLUMNS = 200
 REST_MAX_ROWS = 100
+ID = "id"  # what rows whose find_by value changes are matched on
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,9 @@ class Budget:
 
 class BatchKind(StrEnum):
     BULK_WRITE = "bulk_write"  # one bulk write upsert job
+    BULK_UPDATE = "bulk_update"  # one bulk write update job, records matched on id
     REST_UPSERT = "rest_upsert"  # one REST upsert call
+    REST_UPDATE = "rest_update"  # one REST update call, records named by id
     REST_DELETE = "rest_delete"  # one REST delete call
 
 
@@ -70,7 +77,7 @@ class Batch:
     """One job or call: its changes, the columns it carries (``find_by`` first) and its cost.
 
     Whoever carries out the batch adds each row's ``find_by`` value (for an update the change holds
-    only the fields that changed).
+    only the fields that changed); for a batch matched on ``id`` (:attr:`find_by`), its CRM id.
     """
 
     kind: BatchKind
@@ -81,6 +88,11 @@ class Batch:
     @property
     def rows(self) -> int:
         return len(self.changes)
+
+    @property
+    def find_by(self) -> str:
+        """The field the rows are matched on: the pipeline's ``find_by``, or ``id``."""
+        return self.columns[0]
 
 
 @dataclass(frozen=True)
@@ -120,9 +132,13 @@ def plan_push(
     costs: CostTable,
     credits_left: int,
     path: WritePath = WritePath.AUTO,
+    by_id: Collection[str] = frozenset(),
 ) -> Plan:
-    """Batch the changes aimed at the CRM and fit them into ``credits_left``."""
-    upserts = [change for change in changes if change.action is not Action.DELETE]
+    """Batch the changes aimed at the CRM and fit them into ``credits_left``; the keys in ``by_id``
+    (known records whose ``find_by`` value changes) are matched on their CRM id."""
+    writes = [change for change in changes if change.action is not Action.DELETE]
+    upserts = [change for change in writes if change.key not in by_id]
+    updates = [change for change in writes if change.key in by_id]
     deletes = [change for change in changes if change.action is Action.DELETE]
     batches = [
         *(
@@ -130,14 +146,21 @@ def plan_push(
             for chunk in _chunks(upserts, BULK_MAX_ROWS)
             for batch in _route(chunk, find_by, costs, path)
         ),
+        *(
+            batch
+            for chunk in _chunks(updates, BULK_MAX_ROWS)
+            for batch in _route(chunk, ID, costs, path, by_id=True)
+        ),
         *(_delete_batch(chunk, find_by, costs) for chunk in _chunks(deletes, REST_MAX_ROWS)),
     ]
     return _fit(batches, credits_left)
 
 
-def _route(chunk: Sequence[Change], find_by: str, costs: CostTable, path: WritePath) -> list[Batch]:
-    bulk = _bulk_batches(chunk, find_by, costs)
-    rest = _rest_batches(chunk, find_by, costs)
+def _route(
+    chunk: Sequence[Change], find_by: str, costs: CostTable, path: WritePath, *, by_id: bool = False
+) -> list[Batch]:
+    bulk = _bulk_batches(chunk, find_by, costs, BatchKind.BULK_UPDATE if by_id else BatchKind.BULK_WRITE)
+    rest = _rest_batches(chunk, find_by, costs, BatchKind.REST_UPDATE if by_id else BatchKind.REST_UPSERT)
     if path is WritePath.BULK:
         return bulk
     if path is WritePath.REST:
@@ -145,7 +168,7 @@ def _route(chunk: Sequence[Change], find_by: str, costs: CostTable, path: WriteP
     return bulk if _total(bulk) <= _total(rest) else rest
 
 
-def _bulk_batches(chunk: Sequence[Change], find_by: str, costs: CostTable) -> list[Batch]:
+def _bulk_batches(chunk: Sequence[Change], find_by: str, costs: CostTable, kind: BatchKind) -> list[Batch]:
     """One job per group of at most 200 columns (each carrying ``find_by``) that has rows.
 
     A row goes into every group holding one of its fields; a row with no field besides ``find_by``
@@ -161,13 +184,13 @@ def _bulk_batches(chunk: Sequence[Change], find_by: str, costs: CostTable) -> li
             if carried & change.values.keys() or (index == 0 and not change.values.keys() - {find_by})
         )
         if rows:
-            batches.append(Batch(BatchKind.BULK_WRITE, rows, columns, costs.bulk_write_job))
+            batches.append(Batch(kind, rows, columns, costs.bulk_write_job))
     return batches
 
 
-def _rest_batches(chunk: Sequence[Change], find_by: str, costs: CostTable) -> list[Batch]:
+def _rest_batches(chunk: Sequence[Change], find_by: str, costs: CostTable, kind: BatchKind) -> list[Batch]:
     return [
-        Batch(BatchKind.REST_UPSERT, rows, _columns(rows, find_by), costs.rest_upsert(len(rows)))
+        Batch(kind, rows, _columns(rows, find_by), costs.rest_upsert(len(rows)))
         for rows in _chunks(chunk, REST_MAX_ROWS)
     ]
 

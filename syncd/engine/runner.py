@@ -34,7 +34,7 @@ from syncd.engine.push import SourceRead, dump_cursor, parse_cursor, read_source
 from syncd.engine.report import Counts, PipelineReport
 from syncd.engine.sides import count_deleted
 from syncd.engine.walk import Walk
-from syncd.errors import ConfigError, SyncdError
+from syncd.errors import ConfigError, RetriableError, SyncdError
 from syncd.store.checkpoints import Direction
 from syncd.store.runs import Outcome
 
@@ -73,19 +73,24 @@ def run_pipeline(
     if pipeline is None:
         raise ConfigError(f"no pipeline named {name!r} (configured: {', '.join(runtime.config.pipelines)})")
     with runtime.connector(pipeline.connector) as connector:
-        mapping = FieldMapping(
-            name, pipeline, connector.stream(pipeline.stream), runtime.zoho.fields.fields(pipeline.module)
-        )
-        run = _Run(runtime, name, mapping, connector, report, dry_run, allow_mass_delete, progress)
         try:
-            _execute(run, stop)
-        except SyncdError as error:
+            metas = runtime.zoho.fields.fields(pipeline.module)
+        except RetriableError as error:  # Zoho out of reach for now: a failed run, not a crash
             log.error("pipeline %s failed: %s", name, error)
             report.error = str(error)
-        finally:
             report.seconds = time.monotonic() - started
-            _finish(run)
-            runtime.book_calls()
+        else:
+            mapping = FieldMapping(name, pipeline, connector.stream(pipeline.stream), metas)
+            run = _Run(runtime, name, mapping, connector, report, dry_run, allow_mass_delete, progress)
+            try:
+                _execute(run, stop)
+            except SyncdError as error:
+                log.error("pipeline %s failed: %s", name, error)
+                report.error = str(error)
+            finally:
+                report.seconds = time.monotonic() - started
+                _finish(run)
+                runtime.book_calls()
     runtime.plugins.run_finished(pipeline=name, report=report)
     return report
 

@@ -19,7 +19,7 @@ from syncd.engine.deletes import CrmDeleter, DeleteOutcomes
 from syncd.engine.keys import Joined
 from syncd.engine.mapping import KEY_SEPARATOR
 from syncd.engine.model import RECORD_FIELD, Action, Change, Conflict
-from syncd.engine.plan import BatchKind, Plan, plan_push
+from syncd.engine.plan import ID, BatchKind, Plan, plan_push
 from syncd.engine.push import SourceRead
 from syncd.engine.resolutions import record_conflict_values
 from syncd.errors import RateLimitedError
@@ -119,7 +119,8 @@ def crm_batches(
     """Plan the CRM-bound changes within the credits left and run them through the journal."""
     if not changes:
         return
-    plan = _plan(run, changes)
+    by_id = _rekeyed(run, changes, joined)
+    plan = _plan(run, changes, by_id)
     if run.dry_run:
         _tally(run.report.push, [c for batch in plan.batches for c in batch.changes])
         return
@@ -130,7 +131,8 @@ def crm_batches(
             if batch.kind is BatchKind.REST_DELETE:
                 outcome: BatchOutcome = deleter.run(batch)
             else:
-                outcome = writer.run(batch, [_row(run, c, joined, source, bases) for c in batch.changes])
+                rows = [_row(run, c, joined, source, bases, by_id) for c in batch.changes]
+                outcome = writer.run(batch, rows)
         except RateLimitedError as error:
             _defer(run, plan.batches[index:], f"Zoho refused more calls ({error}); the rest waits")
             return
@@ -152,14 +154,31 @@ def count_deleted(run: _Run, outcome: DeleteOutcomes) -> None:
         )
 
 
-def _plan(run: _Run, changes: Sequence[Change]) -> Plan:
+def _rekeyed(run: _Run, changes: Sequence[Change], joined: Joined) -> dict[str, str]:
+    """The CRM ids of known records whose ``find_by`` value changes: they are written by id, since
+    an upsert by the new value would not find them and would create a second record."""
+    find_by = run.mapping.pipeline.find_by
+    keys = [c.key for c in changes if c.action is Action.UPDATE and find_by in c.values]
+    if not keys or find_by == ID:
+        return {}
+    with run.runtime.store.snapshot() as tx:
+        known = tx.id_map.crm_ids(run.name, keys)
+    return {key: joined.ids.get(key) or known[key] for key in keys if key in joined.ids or key in known}
+
+
+def _plan(run: _Run, changes: Sequence[Change], by_id: Mapping[str, str]) -> Plan:
     credits = run.runtime.config.credits
     left = run.runtime.store.credits.usage(run.runtime.org).available(
         limit=credits.daily_limit, reserve=credits.reserve
     )
     pipeline = run.mapping.pipeline
     plan = plan_push(
-        changes, find_by=pipeline.find_by, costs=credits.costs.table(), credits_left=left, path=pipeline.path
+        changes,
+        find_by=pipeline.find_by,
+        costs=credits.costs.table(),
+        credits_left=left,
+        path=pipeline.path,
+        by_id=by_id.keys(),
     )
     run.report.credits_left = left
     run.report.paths = [f"{b.kind} of {b.rows} rows for {b.cost} credits" for b in plan.batches]
@@ -182,11 +201,14 @@ def _row(
     joined: Joined,
     source: SourceRead,
     bases: Mapping[str, Mapping[str, Canonical]],
+    by_id: Mapping[str, str],
 ) -> Row:
     find_by = run.mapping.pipeline.find_by
     values = {**_values(joined, change.key), **change.values}
     if values.get(find_by) is None:
         values[find_by] = source.values.get(change.key, {}).get(find_by)
+    if change.key in by_id:
+        values[ID] = by_id[change.key]
     return Row(change.key, values, bases.get(change.key, {}))
 
 

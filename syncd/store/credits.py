@@ -95,6 +95,20 @@ class Credits:
         """Give back a reservation that was not spent."""
         return self._settle(reservation_id, {"status": Status.RELEASED.value})
 
+    def release_unspent(self, reservation_id: int) -> bool:
+        """Give back a reservation unless it was spent or released already; whether it was given back.
+
+        For cleaning up after work that failed part-way, where the credits may have been committed
+        (Zoho charged for a job that failed later) or not.
+        """
+        with self._transaction() as connection:
+            released = connection.execute(
+                update(LEDGER)
+                .where(LEDGER.c.id == reservation_id, LEDGER.c.status == Status.RESERVED.value)
+                .values(status=Status.RELEASED.value)
+            )
+            return released.rowcount == 1
+
     def spend(self, org: str, amount: int, purpose: str) -> int:
         """Book credits already spent without a reservation (a call whose cost is not planned)."""
         with self._transaction() as connection:

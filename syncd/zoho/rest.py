@@ -136,21 +136,49 @@ class RestApi:
         body: dict[str, Any] = {"data": [dict(record) for record in chunk]}
         if duplicate_check_fields:
             body["duplicate_check_fields"] = list(duplicate_check_fields)
+        path = self._endpoints.rest_path(module, "upsert")
+        return self._write_chunk("POST", path, module, "upsert", body, offset, trigger)
+
+    def update(
+        self, module: str, records: Sequence[Mapping[str, Any]], *, trigger: Sequence[str] | None = ()
+    ) -> list[UpsertOutcome]:
+        """Update records named by their ``id`` (``PUT /{module}``) in chunks of 100; outcomes in
+        input order, ``action`` ``"update"`` on success. Unlike an upsert it may change a unique field
+        (a new email address), and never creates a record. Costs as an upsert does."""
+        outcomes: list[UpsertOutcome] = []
+        for start in range(0, len(records), limits.UPSERT_CHUNK):
+            body = {"data": [dict(record) for record in records[start : start + limits.UPSERT_CHUNK]]}
+            path = self._endpoints.rest_path(module)
+            outcomes.extend(self._write_chunk("PUT", path, module, "update", body, start, trigger))
+        return outcomes
+
+    def _write_chunk(
+        self,
+        method: str,
+        path: str,
+        module: str,
+        operation: str,
+        body: dict[str, Any],
+        offset: int,
+        trigger: Sequence[str] | None,
+    ) -> list[UpsertOutcome]:
         if trigger is not None:
             body["trigger"] = list(trigger)
+        count = len(body["data"])
         answer = self._session.call(
-            "POST",
-            self._endpoints.rest_path(module, "upsert"),
+            method,
+            path,
             json=body,
             ok=(200, 201, 207, 400),
-            what=f"upsert {len(chunk)} {module} records",
+            what=f"{operation} {count} {module} records",
             charge=Charge.BOOKED,  # the engine reserves a credit per 10 records
             context={"module": module},
         )
         items = answer.payload.get("data") if isinstance(answer.payload, Mapping) else None
-        if not isinstance(items, list) or len(items) != len(chunk):
-            raise _whole_request_refused(answer.payload, module, answer.status, "upsert")
-        return [_upsert_outcome(offset + i, item) for i, item in enumerate(items)]
+        if not isinstance(items, list) or len(items) != count:
+            raise _whole_request_refused(answer.payload, module, answer.status, operation)
+        default_action = "update" if operation == "update" else None
+        return [_upsert_outcome(offset + i, item, default_action) for i, item in enumerate(items)]
 
     # -- delete ----------------------------------------------------------------------------------------
 
@@ -260,7 +288,7 @@ def _offset_time(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
-def _upsert_outcome(index: int, item: Any) -> UpsertOutcome:
+def _upsert_outcome(index: int, item: Any, default_action: str | None = None) -> UpsertOutcome:
     item = item if isinstance(item, Mapping) else {}
     details = item.get("details") if isinstance(item.get("details"), Mapping) else {}
     assert isinstance(details, Mapping)
@@ -269,7 +297,7 @@ def _upsert_outcome(index: int, item: Any) -> UpsertOutcome:
     return UpsertOutcome(
         index=index,
         ok=ok,
-        action=item.get("action"),
+        action=item.get("action") or (default_action if ok else None),
         record_id=str(record_id) if ok and record_id is not None else None,
         code=str(item.get("code", "UNKNOWN")),
         message=str(item.get("message", "")),

@@ -49,6 +49,15 @@ def test_a_500_carries_zohos_envelope(admin: httpx.Client, api: httpx.Client) ->
     assert (response.status_code, response.json()["code"]) == (500, "INTERNAL_ERROR")
 
 
+def test_error_next_answers_the_next_calls_with_500_then_recovers(
+    admin: httpx.Client, api: httpx.Client
+) -> None:
+    admin.put("faults", json={"error_next": 2})
+    statuses = [api.get("/crm/v8/org").status_code for _ in range(3)]
+    assert statuses == [500, 500, 200]
+    assert admin.get("stats").json()["faults"]["injected"] == {"error_next": 2}
+
+
 def test_drop_next_cuts_the_answer_short(admin: httpx.Client, api: httpx.Client) -> None:
     admin.put("faults", json={"drop_next": 1})
     with pytest.raises(httpx.RemoteProtocolError):

@@ -156,3 +156,32 @@ def test_bigin_upsert(api: httpx.Client) -> None:
     )
     assert again.json()["data"][0]["duplicate_field"] == "Account_Name"
     assert api.get("/crm/v8/Accounts").status_code == 204
+
+
+def test_update_by_id_changes_a_unique_field_and_never_inserts(api: httpx.Client) -> None:
+    added = _upsert(api, {"Last_Name": "Ito", "Email": "aiko@zylker.example"}).json()["data"][0]
+    record_id = added["details"]["id"]
+
+    answer = api.put(
+        "/crm/v8/Contacts",
+        json={
+            "data": [
+                {"id": record_id, "Email": "aiko.ito@zylker.example"},
+                {"id": "1", "Email": "nobody@zylker.example"},
+                {"Email": "no-id@zylker.example"},
+            ]
+        },
+    )
+
+    assert answer.status_code == 207
+    updated, unknown, missing = answer.json()["data"]
+    assert (updated["code"], updated["message"], updated["details"]["id"]) == (
+        "SUCCESS",
+        "record updated",
+        record_id,
+    )
+    assert "action" not in updated
+    assert (unknown["code"], unknown["details"]["json_path"]) == ("INVALID_DATA", "$.data[1].id")
+    assert (missing["code"], missing["details"]["json_path"]) == ("MANDATORY_NOT_FOUND", "$.data[2].id")
+    stored = api.get("/crm/v8/Contacts", params={"fields": "Email"}).json()["data"]
+    assert stored == [{"id": record_id, "Email": "aiko.ito@zylker.example"}]

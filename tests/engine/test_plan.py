@@ -41,6 +41,27 @@ def test_three_hundred_changes_go_by_rest_upsert_for_thirty_credits() -> None:
     assert plan.cost == 30
 
 
+def test_rows_whose_find_by_changes_go_by_id_in_batches_of_their_own() -> None:
+    changes = upserts(150)
+    rekeyed = {f"k{n}" for n in range(0, 150, 3)}  # 50 rows
+
+    rest = plan_push(changes, find_by="Email", costs=COSTS, credits_left=PLENTY, by_id=rekeyed)
+    bulk = plan_push(
+        changes, find_by="Email", costs=COSTS, credits_left=PLENTY, path=WritePath.BULK, by_id=rekeyed
+    )
+
+    assert [(b.kind, b.find_by, b.rows, b.cost) for b in rest.batches] == [
+        (BatchKind.REST_UPSERT, "Email", 100, 10),
+        (BatchKind.REST_UPDATE, "id", 50, 5),
+    ]
+    assert {c.key for c in rest.batches[1].changes} == rekeyed
+    assert rest.batches[1].columns[:2] == ("id", "Email")  # the new email goes as a field
+    assert [(b.kind, b.find_by, b.rows) for b in bulk.batches] == [
+        (BatchKind.BULK_WRITE, "Email", 100),
+        (BatchKind.BULK_UPDATE, "id", 50),
+    ]
+
+
 def test_rest_is_cheaper_below_the_break_even_and_bulk_above() -> None:
     below = plan_push(upserts(4_990), find_by="Email", costs=COSTS, credits_left=PLENTY)
     assert below.count(BatchKind.REST_UPSERT) == 50

@@ -48,6 +48,18 @@ def test_a_reservation_settles_once(store: StateStore) -> None:
         store.credits.commit(999999)
 
 
+def test_release_unspent_gives_back_only_what_is_still_reserved(store: StateStore) -> None:
+    spent = store.credits.reserve("org1", 500, "a job that failed after Zoho charged", limit=LIMIT)
+    unused = store.credits.reserve("org1", 300, "an upload that failed", limit=LIMIT)
+    assert spent is not None and unused is not None
+    store.credits.commit(spent)
+
+    assert (store.credits.release_unspent(spent), store.credits.release_unspent(unused)) == (False, True)
+    assert store.credits.release_unspent(unused) is False  # released already
+    usage = store.credits.usage("org1")
+    assert (usage.spent, usage.reserved) == (500, 0)
+
+
 def test_spending_falls_out_of_the_rolling_window(store: StateStore, clock: FakeClock) -> None:
     store.credits.spend("org1", 900, "bulk writes")
     assert store.credits.reserve("org1", 1, "x", limit=LIMIT, reserve=RESERVE) is None

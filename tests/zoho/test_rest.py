@@ -60,6 +60,32 @@ def test_upsert_goes_in_chunks_of_100_with_per_record_outcomes(
     )
 
 
+def update_answer(request: httpx.Request) -> httpx.Response:
+    records = json.loads(request.content)["data"]
+    items = [
+        {"code": "SUCCESS", "details": {"id": r["id"]}, "message": "record updated", "status": "success"}
+        if r["id"] != "gone"
+        else {"code": "INVALID_DATA", "details": {"api_name": "id"}, "message": "invalid", "status": "error"}
+        for r in records
+    ]
+    return json_answer(207 if any(item["status"] == "error" for item in items) else 200, {"data": items})
+
+
+def test_update_puts_records_by_id_in_chunks_of_100(
+    fake: FakeZoho, make_client: Callable[..., ZohoClient]
+) -> None:
+    fake.on("PUT /crm/v8/Contacts", update_answer)
+    records = [{"id": "gone" if i == 120 else str(i), "Email": f"{i}@example.com"} for i in range(150)]
+
+    outcomes = make_client().rest.update("Contacts", records)
+
+    bodies = [json.loads(r.content) for r in fake.calls("PUT /crm/v8/Contacts")]
+    assert [len(b["data"]) for b in bodies] == [100, 50]
+    assert bodies[0]["trigger"] == [] and "duplicate_check_fields" not in bodies[0]
+    assert (outcomes[0].ok, outcomes[0].action, outcomes[0].record_id) == (True, "update", "0")
+    assert (outcomes[120].ok, outcomes[120].action, outcomes[120].code) == (False, None, "INVALID_DATA")
+
+
 def test_an_upsert_refused_as_a_whole_is_an_api_error(
     fake: FakeZoho, make_client: Callable[..., ZohoClient]
 ) -> None:
