@@ -17,7 +17,8 @@ from typing import Any
 from syncd.connector import Connector, Cursor, Record, Rejected, Tombstone
 from syncd.connector.checked import checked_read
 from syncd.engine.canonical import Canonical, CanonicalError, canonical_row
-from syncd.engine.mapping import FieldMapping, source_key
+from syncd.engine.mapping import FieldMapping, key_function, source_key
+from syncd.engine.screen import screen
 from syncd.engine.validate import validate_row
 from syncd.store import StateStore
 from syncd.store.rejects import NewReject, RejectStatus
@@ -55,9 +56,10 @@ def read_source(
     spec = mapping.stream
     records: dict[str, Record] = {}
     read = SourceRead(cursor=cursor)
+    key_of = key_function(spec)
     for item in checked_read(connector, pipeline.stream, cursor):
         if isinstance(item, Record):
-            records[source_key(spec, item.values)] = item
+            records[key_of(item.values)] = item
             read.rows += 1
             if progress and read.rows % 500 == 0:
                 progress("rows", 500)
@@ -69,8 +71,18 @@ def read_source(
             read.cursor = item
     lookups = _lookups(store, mapping, records)
     known = _known_keys(store, mapping, records)
-    for key, record in records.items():
-        _map_one(read, mapping, key, record, lookups, insert=key not in known)
+    inserts = [key not in known for key in records]
+    screened = screen(mapping, [record.values for record in records.values()], lookups, inserts)
+    cursor_field = spec.cursor_field
+    for (key, record), row, values, insert in zip(
+        records.items(), screened.rows, screened.values, inserts, strict=True
+    ):
+        if values is None:  # not cleared in bulk: the per-row path says why (or clears it after all)
+            _map_one(read, mapping, key, record, lookups, insert=insert)
+            continue
+        read.values[key] = values
+        read.raw[key] = row
+        read.modified[key] = _stamp(record, cursor_field)
     return read
 
 
@@ -99,14 +111,19 @@ def _map_one(
         return
     read.values[key] = values
     read.raw[key] = row
-    cursor_field = mapping.stream.cursor_field
+    read.modified[key] = _stamp(record, mapping.stream.cursor_field)
+
+
+def _stamp(record: Record, cursor_field: str | None) -> datetime | None:
     stamp = record.values.get(cursor_field) if cursor_field else None
-    read.modified[key] = stamp if isinstance(stamp, datetime) else None
+    return stamp if isinstance(stamp, datetime) else None
 
 
 def _lookups(
     store: StateStore, mapping: FieldMapping, records: Mapping[str, Record]
 ) -> dict[str, dict[str, str]]:
+    if not mapping.has_lookups:
+        return {}
     wanted: dict[str, set[str]] = defaultdict(set)
     for record in records.values():
         for other, key in mapping.lookup_keys(record.values).items():
