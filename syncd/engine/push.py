@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -70,10 +70,26 @@ def read_source(
         else:
             read.cursor = item
     lookups = _lookups(store, mapping, records)
-    known = _known_keys(store, mapping, records)
+    map_records(read, mapping, records, lookups, _known_keys(store, mapping, records))
+    return read
+
+
+def map_records(
+    read: SourceRead,
+    mapping: FieldMapping,
+    records: Mapping[str, Record],
+    lookups: Mapping[str, Mapping[str, str]],
+    known: Collection[str],
+) -> None:
+    """Map, validate and canonicalise ``records`` (key -> record) into ``read``: good rows into its
+    values, bad ones into its rejects. ``known`` holds the keys the CRM has already (updates).
+
+    The same as :func:`_map_one` for each record in turn; rows the column-wise screen
+    (:mod:`syncd.engine.screen`) clears skip the per-row work.
+    """
     inserts = [key not in known for key in records]
     screened = screen(mapping, [record.values for record in records.values()], lookups, inserts)
-    cursor_field = spec.cursor_field
+    cursor_field = mapping.stream.cursor_field
     for (key, record), row, values, insert in zip(
         records.items(), screened.rows, screened.values, inserts, strict=True
     ):
@@ -83,7 +99,6 @@ def read_source(
         read.values[key] = values
         read.raw[key] = row
         read.modified[key] = _stamp(record, cursor_field)
-    return read
 
 
 def _map_one(
