@@ -86,7 +86,7 @@ class RecordChecks:
             self._shapes[shape] = tuple(
                 name for name, kind in zip(*shape, strict=True) if not self._fields[name].accepts_every(kind)
             )
-        elif any(self._fields[name].problem(values[name]) for name in by_value):
+        elif by_value and any(self._fields[name].problem(values[name]) for name in by_value):
             check_record(self._connector, self._spec, values)
 
 

@@ -19,6 +19,7 @@ from syncd import FieldType, ReadItem, Record, Rejected, Tombstone
 from syncd_sql.schema import Schema
 
 _NONE = type(None)
+_UNSEEN: Any = object()
 
 
 class RowReader:
@@ -42,13 +43,13 @@ class RowReader:
         if self._deleted is not None and row[self._deleted] not in (None, False, 0):
             return self._checked(row)
         kinds = tuple(map(type, row))
-        if kinds not in self._verdicts:
-            self._verdicts[kinds] = self._judge(kinds)
-        moments = self._verdicts[kinds]
+        moments = self._verdicts.get(kinds, _UNSEEN)
+        if moments is _UNSEEN:
+            moments = self._verdicts[kinds] = self._judge(kinds)
         if moments is None:
             return self._checked(row)
         values = dict(zip(self._names, row, strict=False))
-        for index in moments:
+        for index in moments or ():
             name = self._names[index]
             values[name] = self.schema.from_db(name, row[index])
         return Record.owning(values)
