@@ -113,6 +113,7 @@ class _Outcome(NamedTuple):  # a tuple: one is made per key, so it must be cheap
 
 
 _NOTHING = _Outcome()
+_new_outcome = tuple.__new__  # an _Outcome from its four fields in order, without the Python-level __new__
 
 
 _View = SideRecord | _Gone | None  # None: the side has no record under this key
@@ -170,7 +171,7 @@ def _created(key: str, source: SideRecord, policy: DiffPolicy) -> _Outcome:
     values = source.values
     if type(values) is not MappingProxyType or None in values.values():  # a read-only copy is shared
         values = frozen_values(present(values))
-    return _Outcome((Change(key, Side.CRM, Action.CREATE, values),), (), values, True)
+    return _new_outcome(_Outcome, ((Change(key, Side.CRM, Action.CREATE, values),), (), values, True))
 
 
 def _view(

@@ -29,7 +29,6 @@ Progress = Callable[[str, int], None]
 @dataclass
 class SourceRead:
     values: dict[str, dict[str, Canonical]] = field(default_factory=dict)  # key -> CRM field -> canonical
-    raw: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> CRM field -> value to write
     modified: dict[str, datetime | None] = field(default_factory=dict)
     tombstones: set[str] = field(default_factory=set)
     rejects: list[NewReject] = field(default_factory=list)
@@ -90,14 +89,11 @@ def map_records(
     inserts = [key not in known for key in records]
     screened = screen(mapping, [record.values for record in records.values()], lookups, inserts)
     cursor_field = mapping.stream.cursor_field
-    for (key, record), row, values, insert in zip(
-        records.items(), screened.rows, screened.values, inserts, strict=True
-    ):
+    for (key, record), values, insert in zip(records.items(), screened, inserts, strict=True):
         if values is None:  # not cleared in bulk: the per-row path says why (or clears it after all)
             _map_one(read, mapping, key, record, lookups, insert=insert)
             continue
         read.values[key] = values
-        read.raw[key] = row
         read.modified[key] = _stamp(record, cursor_field)
 
 
@@ -125,7 +121,6 @@ def _map_one(
         read.rejects.append(NewReject(key, "push", message, False, codes, _jsonable(row)))
         return
     read.values[key] = values
-    read.raw[key] = row
     read.modified[key] = _stamp(record, mapping.stream.cursor_field)
 
 
@@ -189,7 +184,6 @@ def retry_rejects(store: StateStore, mapping: FieldMapping, read: SourceRead) ->
         except CanonicalError:
             continue
         read.values[reject.key] = values
-        read.raw[reject.key] = dict(reject.row)
         read.modified[reject.key] = None
         added.append(reject.key)
     return added

@@ -15,7 +15,6 @@ reject always carries that path's own messages and codes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from syncd.config.model import Constant, PipelineLookup, SourceField
@@ -27,48 +26,36 @@ from syncd.engine.validate import check_value, is_read_only, missing_mandatory, 
 Column = list[Any]
 
 
-@dataclass
-class Screened:
-    """Per record, in the order given: its CRM row (field -> raw value) and, when cleared, its
-    compared fields' canonical values (``None``: the row needs the per-row path)."""
-
-    rows: list[dict[str, Any]]
-    values: list[dict[str, Canonical] | None]
-
-
 def screen(
     mapping: FieldMapping,
     records: Sequence[Mapping[str, Any]],
     lookups: Mapping[str, Mapping[str, str]],
     inserts: Sequence[bool],
-) -> Screened:
-    """Map ``records`` (source field -> value) into CRM rows and clear the ones that are good.
+) -> list[dict[str, Canonical] | None]:
+    """Per record of ``records`` (source field -> value), in order: its compared CRM fields'
+    canonical values when the row is cleared, ``None`` when it needs the per-row path.
 
     ``inserts`` says per record whether it would be a new CRM record (mandatory fields are then
     required); ``lookups`` is as for :meth:`~syncd.engine.mapping.FieldMapping.to_crm`.
     """
     specs = mapping.pipeline.fields
     names = list(specs)
-    columns = [fill_column(spec, records, lookups) for spec in specs.values()]
     suspect: set[int] = set()
     compared = set(mapping.compared)
     canonical = [
-        _screen_column(mapping, name, column, suspect) for name, column in zip(names, columns, strict=True)
+        _screen_column(mapping, name, fill_column(spec, records, lookups), suspect)
+        for name, spec in specs.items()
     ]
-    canonical_columns = [column for name, column in zip(names, canonical, strict=True) if name in compared]
     if missing_mandatory(dict.fromkeys(names), mapping.metas, insert=True):
         suspect.update(index for index, insert in enumerate(inserts) if insert)
-    count = len(records)
-    rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names else []
     compared_names = [name for name in names if name in compared]
-    if canonical_columns:
-        values = [
-            None if index in suspect else dict(zip(compared_names, row, strict=True))
-            for index, row in enumerate(zip(*canonical_columns, strict=True))
-        ]
-    else:
-        values = [None if index in suspect else {} for index in range(count)]
-    return Screened(rows or [{} for _ in range(count)], values)
+    canonical_columns = [column for name, column in zip(names, canonical, strict=True) if name in compared]
+    if not canonical_columns:
+        return [None if index in suspect else {} for index in range(len(records))]
+    return [
+        None if index in suspect else dict(zip(compared_names, row, strict=True))
+        for index, row in enumerate(zip(*canonical_columns, strict=True))
+    ]
 
 
 def fill_column(
