@@ -61,12 +61,47 @@ def check_tombstone(connector: str, spec: StreamSpec, key: Mapping[str, Any]) ->
         _fail(connector, spec, f"tombstone carries non-key field {extra[0]!r}", key, extra[0])
 
 
+class RecordChecks:
+    """:func:`check_record` for many records of one stream, remembering what a record's shape decides.
+
+    Whether a record has its key, declares all its fields and holds values of the right types
+    depends on its field names and value types alone, except for values whose fit depends on the
+    value itself (a date-time's offset): so each shape met is checked in full once, and later
+    records of that shape only have those values checked. A record that fails is checked in full,
+    which raises with the first problem.
+    """
+
+    def __init__(self, connector: str, spec: StreamSpec) -> None:
+        self._connector = connector
+        self._spec = spec
+        self._fields = spec.field_map
+        # (field names, value types) -> the fields whose values are still checked one by one
+        self._shapes: dict[tuple[tuple[str, ...], tuple[type, ...]], tuple[str, ...]] = {}
+
+    def check(self, values: Mapping[str, Any]) -> None:
+        shape = (tuple(values), tuple(map(type, values.values())))
+        by_value = self._shapes.get(shape)
+        if by_value is None:
+            check_record(self._connector, self._spec, values)
+            self._shapes[shape] = tuple(
+                name for name, kind in zip(*shape, strict=True) if not self._fields[name].accepts_every(kind)
+            )
+        elif by_value and any(self._fields[name].problem(values[name]) for name in by_value):
+            check_record(self._connector, self._spec, values)
+
+
 def checked_read(connector: Connector[Any], stream: str, cursor: Cursor | None) -> Iterator[ReadItem]:
     """``connector.read(stream, cursor)``, each item checked against the stream's declaration."""
     spec = connector.stream(stream)
+    records = RecordChecks(connector.name, spec)
     last = cursor
     ended_with_cursor = False
     for item in connector.read(stream, cursor):
+        if type(item) is Record:  # most items: checked without the dispatch below
+            records.check(item.values)
+            ended_with_cursor = False
+            yield item
+            continue
         ended_with_cursor = isinstance(item, Cursor)
         _check_item(connector.name, spec, item, last)
         if isinstance(item, Cursor):

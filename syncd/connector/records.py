@@ -30,6 +30,14 @@ class Record:
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", _frozen(self.values))
 
+    @classmethod
+    def owning(cls, values: dict[str, Any]) -> Record:
+        """A record that takes over ``values`` without copying it: for a connector that built the
+        dict for this record alone and never touches it again."""
+        record = object.__new__(cls)
+        object.__setattr__(record, "values", MappingProxyType(values))
+        return record
+
 
 @dataclass(frozen=True)
 class Tombstone:

@@ -6,6 +6,7 @@ it (see :mod:`syncd.connector.checked`).
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import enum
 from collections.abc import Callable, Mapping
@@ -39,6 +40,22 @@ _ACCEPTS: dict[FieldType, Callable[[object], bool]] = {
     FieldType.DATETIME: lambda v: isinstance(v, dt.datetime) and v.utcoffset() is not None,
 }
 
+
+def _int_type(kind: type) -> bool:
+    return issubclass(kind, int) and not issubclass(kind, bool)
+
+
+# Whether every value of a type fits, whatever the value; date-times depend on the value (an offset).
+_ACCEPTS_TYPE: dict[FieldType, Callable[[type], bool]] = {
+    FieldType.STRING: lambda k: issubclass(k, str),
+    FieldType.INTEGER: _int_type,
+    FieldType.DECIMAL: lambda k: issubclass(k, Decimal) or _int_type(k),
+    FieldType.FLOAT: lambda k: issubclass(k, float) or _int_type(k),
+    FieldType.BOOLEAN: lambda k: issubclass(k, bool),
+    FieldType.DATE: lambda k: issubclass(k, dt.date) and not issubclass(k, dt.datetime),
+    FieldType.DATETIME: lambda k: False,
+}
+
 _EXPECTED = {
     FieldType.STRING: "a str",
     FieldType.INTEGER: "an int",
@@ -62,6 +79,11 @@ class FieldSpec:
         if value is None or _ACCEPTS[self.type](value):
             return None
         return f"expected {_EXPECTED[self.type]} ({self.type}), got {type(value).__name__} {value!r:.60}"
+
+    def accepts_every(self, kind: builtins.type) -> bool:
+        """Whether every value of type ``kind`` fits this field, so that a check per value can be
+        skipped; false whenever the verdict depends on the value (a date-time's offset)."""
+        return kind is type(None) or _ACCEPTS_TYPE[self.type](kind)
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Context, Decimal, InvalidOperation
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from syncd.zoho.fields import FieldMeta
 
@@ -40,6 +40,8 @@ JSONValue: TypeAlias = str | bool | list[str] | None
 NUMERIC_TYPES = frozenset({"integer", "bigint", "double", "currency", "percent"})
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
+_NOT_TEXT = (bool, list, tuple, set, frozenset, dict)
+_PLAIN_TEXT = frozenset({str, type(None)})
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 _DATETIME_FORMATS = ("%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
 # Precise enough that normalising never rounds a value Zoho can hold (at most 16 + 9 digits).
@@ -60,10 +62,30 @@ def _describe(value: object) -> str:
 
 
 def canonical_text(value: object) -> str | None:
-    if isinstance(value, bool | list | tuple | set | frozenset | dict):
+    if type(value) is str:  # the common case, without the checks below
+        text = value
+    elif isinstance(value, _NOT_TEXT):
         raise CanonicalError(f"expected text, got {_describe(value)}")
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-    return text or None
+    else:
+        text = str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip() or None
+
+
+def canonical_texts(values: Sequence[object]) -> list[str | None] | None:
+    """``[canonical_text(v) for v in values]`` for a column of ``str`` or ``None`` values, with the
+    per-value work done in C; ``None`` when some value is of another type (take those one by one)."""
+    if not set(map(type, values)) <= _PLAIN_TEXT:
+        return None
+    texts = cast(Sequence[str | None], values)
+    if None in texts:
+        return [None if text is None else canonical_text(text) for text in texts]
+    plain = cast(Sequence[str], texts)
+    if "\r" in "".join(plain):
+        return [canonical_text(text) for text in plain]
+    stripped: list[str | None] = list(map(str.strip, plain))
+    return [text or None for text in stripped] if "" in stripped else stripped
 
 
 def canonical_decimal(value: object) -> Decimal | None:
@@ -187,6 +209,11 @@ _BY_TYPE: dict[str, Callable[[object], Canonical]] = {
     "ownerlookup": canonical_id,
     **dict.fromkeys(NUMERIC_TYPES, canonical_decimal),
 }
+
+
+def is_text_type(data_type: str) -> bool:
+    """Whether values of ``data_type`` are canonicalised as text (:func:`canonical_text`)."""
+    return data_type not in _BY_TYPE
 
 
 def canonical(value: object, data_type: str) -> Canonical:

@@ -30,8 +30,10 @@ Per record:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
+from typing import NamedTuple
 
 from syncd.engine.canonical import Canonical
 from syncd.engine.merge import changed_fields, merge_record, pick_winner, pin, present
@@ -103,12 +105,15 @@ class _Gone:
     when: datetime | None
 
 
-@dataclass(frozen=True)
-class _Outcome:
+class _Outcome(NamedTuple):  # a tuple: one is made per key, so it must be cheap
     changes: tuple[Change, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     new_base: Values | None = None
     rebase: bool = False  # whether new_base replaces the stored state
+
+
+_NOTHING = _Outcome()
+_new_outcome = tuple.__new__  # an _Outcome from its four fields in order, without the Python-level __new__
 
 
 _View = SideRecord | _Gone | None  # None: the side has no record under this key
@@ -132,6 +137,11 @@ def diff(
     stale: list[StaleResolution] = []
     for key in sorted({*base, *crm.records, *source.records, *answers}):
         old = base.get(key)
+        fresh = old is None and key not in crm.records and key not in answers
+        new = source.records.get(key) if fresh else None
+        if new is not None:  # new in the source: the common case of a push
+            outcomes[key] = _created(key, new, policy)
+            continue
         views = _view(crm, Side.CRM, key, old, unconfirmed), _view(source, Side.SOURCE, key, old, unconfirmed)
         answer = answers.get(key)
         if answer is None:
@@ -151,6 +161,17 @@ def diff(
     braked, blocked = _apply_brake(outcomes, len(base), policy)
     carried = tuple(key for key in resolved if braked[key] is outcomes[key])  # the brake withheld none
     return _collect(braked, tuple(unconfirmed), blocked, carried, tuple(stale))
+
+
+def _created(key: str, source: SideRecord, policy: DiffPolicy) -> _Outcome:
+    """A record only the source holds and that was never synced: what :func:`_settle` decides for
+    it (a create on the CRM side, whose values become the base), without the three-way merge."""
+    if not policy.writes(Side.CRM):
+        return _NOTHING
+    values = source.values
+    if type(values) is not MappingProxyType or None in values.values():  # a read-only copy is shared
+        values = frozen_values(present(values))
+    return _new_outcome(_Outcome, ((Change(key, Side.CRM, Action.CREATE, values),), (), values, True))
 
 
 def _view(
@@ -198,7 +219,7 @@ def _resolve(
     settled = _settle(key, base, crm, source, policy, pinned=answer.values)
     # Stored even when it equals the old base (the answer was the last-synced value): the writers
     # record the new base of every key they write.
-    return settled if settled.new_base is None else replace(settled, rebase=True)
+    return settled if settled.new_base is None else settled._replace(rebase=True)
 
 
 def _resolve_record(
@@ -342,12 +363,14 @@ def _apply_brake(
     outcomes: dict[str, _Outcome], total: int, policy: DiffPolicy
 ) -> tuple[dict[str, _Outcome], tuple[MassDeleteBlocked, ...]]:
     blocked = []
+    deleting = _deleting(outcomes)
     for side in Side:
-        deleting = [key for key, outcome in outcomes.items() if _deletes_on(outcome, side)]
-        if not deleting or policy.allow_mass_delete or len(deleting) <= policy.max_delete_share * total:
+        keys = deleting[side]
+        if not keys or policy.allow_mass_delete or len(keys) <= policy.max_delete_share * total:
             continue
-        blocked.append(MassDeleteBlocked(side, len(deleting), total, policy.max_delete_share))
-        outcomes = {key: _Outcome() if key in deleting else outcome for key, outcome in outcomes.items()}
+        blocked.append(MassDeleteBlocked(side, len(keys), total, policy.max_delete_share))
+        withheld = set(keys)
+        outcomes = {key: _NOTHING if key in withheld else outcome for key, outcome in outcomes.items()}
     return outcomes, tuple(blocked)
 
 
@@ -363,8 +386,14 @@ def mass_delete_check(
     return tuple(blocked)
 
 
-def _deletes_on(outcome: _Outcome, side: Side) -> bool:
-    return any(change.action is Action.DELETE and change.target is side for change in outcome.changes)
+def _deleting(outcomes: Mapping[str, _Outcome]) -> dict[Side, list[str]]:
+    """Per side, the keys whose outcome deletes the record there."""
+    deleting: dict[Side, list[str]] = {side: [] for side in Side}
+    for key, outcome in outcomes.items():
+        for change in outcome.changes:
+            if change.action is Action.DELETE:
+                deleting[change.target].append(key)
+    return deleting
 
 
 def _collect(
@@ -374,8 +403,15 @@ def _collect(
     resolved: tuple[str, ...],
     stale: tuple[StaleResolution, ...],
 ) -> Diff:
-    changes = tuple(change for outcome in outcomes.values() for change in outcome.changes)
-    conflicts = tuple(conflict for outcome in outcomes.values() for conflict in outcome.conflicts)
-    new_base = {key: outcome.new_base for key, outcome in outcomes.items() if outcome.rebase}
-    unchanged = sum(1 for o in outcomes.values() if not (o.changes or o.conflicts or o.rebase))
-    return Diff(changes, conflicts, new_base, unchanged, unconfirmed, blocked, resolved, stale)
+    changes: list[Change] = []
+    conflicts: list[Conflict] = []
+    new_base: dict[str, Values | None] = {}
+    unchanged = 0
+    for key, outcome in outcomes.items():
+        changes += outcome.changes
+        conflicts += outcome.conflicts
+        if outcome.rebase:
+            new_base[key] = outcome.new_base
+        elif not (outcome.changes or outcome.conflicts):
+            unchanged += 1
+    return Diff(tuple(changes), tuple(conflicts), new_base, unchanged, unconfirmed, blocked, resolved, stale)

@@ -34,6 +34,19 @@ def source_key(spec: StreamSpec, values: Mapping[str, Any]) -> str:
     return KEY_SEPARATOR.join("" if values.get(name) is None else str(values[name]) for name in spec.key)
 
 
+def key_function(spec: StreamSpec) -> Callable[[Mapping[str, Any]], str]:
+    """:func:`source_key` for one stream, without its per-record loop when the key is one field."""
+    if len(spec.key) != 1:
+        return lambda values: source_key(spec, values)
+    (name,) = spec.key
+
+    def single(values: Mapping[str, Any]) -> str:
+        value = values.get(name)
+        return value if type(value) is str else "" if value is None else str(value)
+
+    return single
+
+
 @dataclass(frozen=True)
 class FieldMapping:
     name: str
@@ -55,7 +68,9 @@ class FieldMapping:
 
     def crm_values(self, row: Mapping[str, Any]) -> dict[str, Canonical]:
         """A bulk read row's compared fields, canonical."""
-        return {name: canonical(row.get(_column_of(name)), self._type(name)) for name in self.compared}
+        return {
+            name: canonical(row.get(_column_of(name)), self.canonical_type(name)) for name in self.compared
+        }
 
     def to_crm(self, values: Mapping[str, Any], lookups: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
         """A source record as CRM field -> raw value (``lookups``: pipeline -> source key -> CRM id)."""
@@ -65,7 +80,14 @@ class FieldMapping:
         return row
 
     def canonical(self, row: Mapping[str, Any]) -> dict[str, Canonical]:
-        return {name: canonical(row.get(name), self._type(name)) for name in self.compared if name in row}
+        return {
+            name: canonical(row.get(name), self.canonical_type(name)) for name in self.compared if name in row
+        }
+
+    @property
+    def has_lookups(self) -> bool:
+        """Whether any field is filled through another pipeline's ID map."""
+        return any(isinstance(spec, PipelineLookup) for spec in self.pipeline.fields.values())
 
     def lookup_keys(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Other pipeline -> the source key this record refers to there."""
@@ -126,9 +148,10 @@ class FieldMapping:
 
     def type_of(self, column: str) -> str:
         """The Zoho data type a read column's cells are canonicalised as."""
-        return self._type(next((n for n in self.compared if _column_of(n) == column), column))
+        return self.canonical_type(next((n for n in self.compared if _column_of(n) == column), column))
 
-    def _type(self, name: str) -> str:
+    def canonical_type(self, name: str) -> str:
+        """The data type a mapped CRM field's values are canonicalised as."""
         if name.lower().endswith(".id"):
             return "lookup"
         return data_type_of(name, self.metas)

@@ -159,13 +159,19 @@ def plan_push(
 def _route(
     chunk: Sequence[Change], find_by: str, costs: CostTable, path: WritePath, *, by_id: bool = False
 ) -> list[Batch]:
-    bulk = _bulk_batches(chunk, find_by, costs, BatchKind.BULK_UPDATE if by_id else BatchKind.BULK_WRITE)
-    rest = _rest_batches(chunk, find_by, costs, BatchKind.REST_UPDATE if by_id else BatchKind.REST_UPSERT)
-    if path is WritePath.BULK:
-        return bulk
+    rest_kind = BatchKind.REST_UPDATE if by_id else BatchKind.REST_UPSERT
     if path is WritePath.REST:
-        return rest
-    return bulk if _total(bulk) <= _total(rest) else rest
+        return _rest_batches(chunk, find_by, costs, rest_kind)
+    bulk = _bulk_batches(chunk, find_by, costs, BatchKind.BULK_UPDATE if by_id else BatchKind.BULK_WRITE)
+    if path is WritePath.BULK or _total(bulk) <= _rest_cost(len(chunk), costs):
+        return bulk
+    return _rest_batches(chunk, find_by, costs, rest_kind)
+
+
+def _rest_cost(rows: int, costs: CostTable) -> int:
+    """What :func:`_rest_batches` would cost for ``rows`` rows, without building them."""
+    full, rest = divmod(rows, REST_MAX_ROWS)
+    return full * costs.rest_upsert(REST_MAX_ROWS) + (costs.rest_upsert(rest) if rest else 0)
 
 
 def _bulk_batches(chunk: Sequence[Change], find_by: str, costs: CostTable, kind: BatchKind) -> list[Batch]:
@@ -175,6 +181,8 @@ def _bulk_batches(chunk: Sequence[Change], find_by: str, costs: CostTable, kind:
     goes into the first group.
     """
     groups = _column_groups(chunk, find_by)
+    if len(groups) == 1:  # every row has a field of the one group, or goes into it for want of any
+        return [Batch(BatchKind.BULK_WRITE, tuple(chunk), groups[0], costs.bulk_write_job)]
     batches = []
     for index, columns in enumerate(groups):
         carried = set(columns[1:])
@@ -200,7 +208,7 @@ def _delete_batch(rows: tuple[Change, ...], find_by: str, costs: CostTable) -> B
 
 
 def _columns(rows: Sequence[Change], find_by: str) -> tuple[str, ...]:
-    others = sorted({name for change in rows for name in change.values} - {find_by})
+    others = sorted(set().union(*(change.values.keys() for change in rows)) - {find_by})
     return (find_by, *others)
 
 

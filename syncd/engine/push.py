@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,8 @@ from typing import Any
 from syncd.connector import Connector, Cursor, Record, Rejected, Tombstone
 from syncd.connector.checked import checked_read
 from syncd.engine.canonical import Canonical, CanonicalError, canonical_row
-from syncd.engine.mapping import FieldMapping, source_key
+from syncd.engine.mapping import FieldMapping, key_function, source_key
+from syncd.engine.screen import screen
 from syncd.engine.validate import validate_row
 from syncd.store import StateStore
 from syncd.store.rejects import NewReject, RejectStatus
@@ -28,7 +29,6 @@ Progress = Callable[[str, int], None]
 @dataclass
 class SourceRead:
     values: dict[str, dict[str, Canonical]] = field(default_factory=dict)  # key -> CRM field -> canonical
-    raw: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> CRM field -> value to write
     modified: dict[str, datetime | None] = field(default_factory=dict)
     tombstones: set[str] = field(default_factory=set)
     rejects: list[NewReject] = field(default_factory=list)
@@ -55,9 +55,10 @@ def read_source(
     spec = mapping.stream
     records: dict[str, Record] = {}
     read = SourceRead(cursor=cursor)
+    key_of = key_function(spec)
     for item in checked_read(connector, pipeline.stream, cursor):
         if isinstance(item, Record):
-            records[source_key(spec, item.values)] = item
+            records[key_of(item.values)] = item
             read.rows += 1
             if progress and read.rows % 500 == 0:
                 progress("rows", 500)
@@ -68,10 +69,32 @@ def read_source(
         else:
             read.cursor = item
     lookups = _lookups(store, mapping, records)
-    known = _known_keys(store, mapping, records)
-    for key, record in records.items():
-        _map_one(read, mapping, key, record, lookups, insert=key not in known)
+    map_records(read, mapping, records, lookups, _known_keys(store, mapping, records))
     return read
+
+
+def map_records(
+    read: SourceRead,
+    mapping: FieldMapping,
+    records: Mapping[str, Record],
+    lookups: Mapping[str, Mapping[str, str]],
+    known: Collection[str],
+) -> None:
+    """Map, validate and canonicalise ``records`` (key -> record) into ``read``: good rows into its
+    values, bad ones into its rejects. ``known`` holds the keys the CRM has already (updates).
+
+    The same as :func:`_map_one` for each record in turn; rows the column-wise screen
+    (:mod:`syncd.engine.screen`) clears skip the per-row work.
+    """
+    inserts = [key not in known for key in records]
+    screened = screen(mapping, [record.values for record in records.values()], lookups, inserts)
+    cursor_field = mapping.stream.cursor_field
+    for (key, record), values, insert in zip(records.items(), screened, inserts, strict=True):
+        if values is None:  # not cleared in bulk: the per-row path says why (or clears it after all)
+            _map_one(read, mapping, key, record, lookups, insert=insert)
+            continue
+        read.values[key] = values
+        read.modified[key] = _stamp(record, cursor_field)
 
 
 def _map_one(
@@ -98,15 +121,19 @@ def _map_one(
         read.rejects.append(NewReject(key, "push", message, False, codes, _jsonable(row)))
         return
     read.values[key] = values
-    read.raw[key] = row
-    cursor_field = mapping.stream.cursor_field
+    read.modified[key] = _stamp(record, mapping.stream.cursor_field)
+
+
+def _stamp(record: Record, cursor_field: str | None) -> datetime | None:
     stamp = record.values.get(cursor_field) if cursor_field else None
-    read.modified[key] = stamp if isinstance(stamp, datetime) else None
+    return stamp if isinstance(stamp, datetime) else None
 
 
 def _lookups(
     store: StateStore, mapping: FieldMapping, records: Mapping[str, Record]
 ) -> dict[str, dict[str, str]]:
+    if not mapping.has_lookups:
+        return {}
     wanted: dict[str, set[str]] = defaultdict(set)
     for record in records.values():
         for other, key in mapping.lookup_keys(record.values).items():
@@ -157,7 +184,6 @@ def retry_rejects(store: StateStore, mapping: FieldMapping, read: SourceRead) ->
         except CanonicalError:
             continue
         read.values[reject.key] = values
-        read.raw[reject.key] = dict(reject.row)
         read.modified[reject.key] = None
         added.append(reject.key)
     return added

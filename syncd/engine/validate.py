@@ -15,12 +15,12 @@ ones Zoho reports.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from syncd.engine.canonical import Canonical, CanonicalError, canonical, data_type_of
+from syncd.engine.canonical import Canonical, CanonicalError, canonical, data_type_of, is_text_type
 from syncd.zoho.fields import FieldMeta
 
 INVALID_DATA = "INVALID_DATA"
@@ -75,7 +75,7 @@ def validate_row(
         for column, value in row.items()
         if (problem := _check_column(column, value, fields, column in find_by_columns)) is not None
     ]
-    problems.extend(_missing_mandatory(row, fields, insert=insert))
+    problems.extend(missing_mandatory(row, fields, insert=insert))
     return tuple(problems)
 
 
@@ -86,13 +86,42 @@ def check_mapping(columns: Collection[str], fields: Mapping[str, FieldMeta]) -> 
         meta = fields.get(column.partition(".")[0])
         if meta is None:
             problems.append(Problem(column, INVALID_FIELD, f"the module has no field {column!r}"))
-        elif _read_only(meta):
+        elif is_read_only(meta):
             problems.append(Problem(column, INVALID_FIELD, f"{meta.api_name} is read-only in Zoho"))
     return tuple(problems)
 
 
-def _read_only(meta: FieldMeta) -> bool:
+def is_read_only(meta: FieldMeta) -> bool:
+    """Whether Zoho refuses every write to the field."""
     return meta.read_only or meta.data_type in READ_ONLY_TYPES
+
+
+def check_value(column: str, value: Any, fields: Mapping[str, FieldMeta]) -> Problem | None:
+    """The problem :func:`validate_row` finds with one value of ``column``, or ``None``."""
+    return _check_column(column, value, fields, False)
+
+
+def screen_texts(texts: Sequence[str | None], meta: FieldMeta, data_type: str) -> set[int] | None:
+    """The positions of canonical texts that fail the check of ``data_type``, a column at a time
+    (one pass of the type's pattern, one of ``len``): the same verdicts as one check per value.
+
+    ``None`` when ``data_type`` is not one canonicalised as text. Blanks (``None``) are skipped:
+    whether a blank may be sent depends on the row (see :func:`validate_row`).
+    """
+    if not is_text_type(data_type):
+        return None
+    check = _CHECKS.get(data_type, _check_nothing)
+    if check is _check_nothing:
+        return set()
+    if check not in _TEXT_PATTERNS:
+        return None
+    pattern = _TEXT_PATTERNS[check]
+    present = [text for text in texts if text is not None] if None in texts else texts
+    limit = meta.length or _TEXT_LIMITS.get(meta.data_type, 255)
+    fits = not present or max(map(len, present)) <= limit  # type: ignore[arg-type]
+    if fits and (pattern is None or all(map(pattern.match, present))):  # type: ignore[arg-type]
+        return set()
+    return {index for index, text in enumerate(texts) if text is not None and check(text, meta) is not None}
 
 
 def _check_column(
@@ -101,7 +130,7 @@ def _check_column(
     meta = fields.get(column.partition(".")[0])
     if meta is None:
         return Problem(column, INVALID_FIELD, f"the module has no field {column!r}")
-    if _read_only(meta):
+    if is_read_only(meta):
         return Problem(column, INVALID_FIELD, f"{meta.api_name} is read-only in Zoho")
     data_type = "text" if by_find_by else data_type_of(column, fields)
     try:
@@ -120,16 +149,17 @@ def _blank_mandatory(column: str, meta: FieldMeta) -> Problem | None:
     return Problem(column, MANDATORY_NOT_FOUND, f"{meta.api_name} is mandatory and may not be empty")
 
 
-def _missing_mandatory(
+def missing_mandatory(
     row: Mapping[str, Any], fields: Mapping[str, FieldMeta], *, insert: bool
 ) -> list[Problem]:
+    """The module's mandatory fields that a new record's ``row`` lacks (none for an update)."""
     if not insert:
         return []
     given = {column.partition(".")[0] for column in row}
     return [
         Problem(meta.api_name, MANDATORY_NOT_FOUND, f"{meta.api_name} is mandatory for a new record")
         for meta in fields.values()
-        if meta.mandatory and not _read_only(meta) and meta.api_name not in given
+        if meta.mandatory and not is_read_only(meta) and meta.api_name not in given
     ]
 
 
@@ -192,6 +222,14 @@ def _digits(number: Decimal) -> tuple[int, int]:
     assert isinstance(exponent, int)
     return max(len(digits) + exponent, 0), max(-exponent, 0)
 
+
+# The checks of text-like types, with the pattern each applies before the length (if any).
+_TEXT_PATTERNS: dict[Callable[[Canonical, FieldMeta], str | None], re.Pattern[str] | None] = {
+    _check_length: None,
+    _check_email: _EMAIL,
+    _check_phone: _PHONE,
+    _check_url: _URL,
+}
 
 _CHECKS: dict[str, Callable[[Canonical, FieldMeta], str | None]] = {
     "text": _check_length,

@@ -8,7 +8,7 @@ exponents. A value that cannot be written faithfully (a naive date-time, a list 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +17,7 @@ from syncd.errors import RecordError
 from syncd.zoho.fields import FieldMeta
 
 _NUMBER_TYPES = frozenset({"integer", "bigint", "double", "currency", "percent"})
+_VERBATIM = frozenset({str, type(None)})  # what csv.writer writes as format_cell would in a text column
 
 
 def header_for(api_name: str, meta: FieldMeta | None) -> str:
@@ -38,6 +39,26 @@ def format_cell(api_name: str, meta: FieldMeta | None, value: Any) -> str:
 
 def format_row(columns: list[str], metas: Mapping[str, FieldMeta], row: Mapping[str, Any]) -> list[str]:
     return [format_cell(name, metas.get(name), row.get(name)) for name in columns]
+
+
+def row_formatter(
+    columns: Sequence[str], metas: Mapping[str, FieldMeta]
+) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
+    """:func:`format_row` for many rows of the same columns, as a sequence ``csv.writer`` writes to
+    the same text. A row of text columns holding only ``str`` and ``None`` (written as empty) is
+    passed on as it is; any other row is formatted cell by cell."""
+    names = list(columns)
+    verbatim = all(
+        meta is None or _FORMATTERS.get(meta.data_type, _text) is _text for meta in map(metas.get, names)
+    )
+
+    def formatted(row: Mapping[str, Any]) -> Sequence[Any]:
+        values = [row.get(name) for name in names]
+        if verbatim and set(map(type, values)) <= _VERBATIM:
+            return values
+        return format_row(names, metas, row)
+
+    return formatted
 
 
 def _guess_type(value: Any) -> str:

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncd.engine.canonical import Canonical
-from syncd.engine.diff import Diff, DiffPolicy, diff
+from syncd.engine.diff import Diff, DiffPolicy, _created, _settle, diff
 from syncd.engine.merge import present
 from syncd.engine.model import (
     Action,
     Conflict,
     ConflictPolicy,
     DeletePolicy,
+    Direction,
     Resolved,
     Side,
     SideRecord,
     SideState,
+    frozen_values,
 )
 
 Records = dict[str, dict[str, Canonical]]
@@ -158,3 +161,23 @@ def test_reading_back_exactly_what_was_synced_is_an_echo_and_changes_nothing(bas
     assert result.changes == ()
     assert result.new_base == {}
     assert result.unchanged == len(base)
+
+
+@given(
+    vals=st.dictionaries(st.sampled_from(FIELDS), st.sampled_from([None, "x", "y"])),
+    frozen=st.booleans(),
+    direction=st.sampled_from(list(Direction)),
+    conflicts=st.sampled_from(list(ConflictPolicy)),
+)
+def test_a_record_new_in_the_source_is_settled_as_by_the_full_merge(
+    vals: dict[str, Canonical], frozen: bool, direction: Direction, conflicts: ConflictPolicy
+) -> None:
+    """The shortcut for a record only the source holds (never synced) decides what ``_settle`` does."""
+    record = SideRecord(frozen_values(vals) if frozen else dict(vals))
+    policy = DiffPolicy(direction, conflicts)
+    fast, full = _created("k", record, policy), _settle("k", None, None, record, policy)
+    assert (fast.changes, fast.conflicts, fast.rebase) == (full.changes, full.conflicts, full.rebase)
+    if full.rebase:
+        assert fast.new_base == full.new_base
+    for change in fast.changes:  # what the diff hands out stays read-only
+        assert isinstance(change.values, MappingProxyType)

@@ -11,6 +11,9 @@ from syncd.engine.plan import (
     BatchKind,
     Budget,
     CostTable,
+    _bulk_batches,
+    _rest_batches,
+    _rest_cost,
     plan_push,
 )
 
@@ -151,3 +154,20 @@ def test_a_plan_never_spends_beyond_the_credits_left_and_loses_no_row(count: int
     assert plan.cost <= left
     assert plan.rows + plan.deferred_rows == count
     assert all(b.rows <= (BULK_MAX_ROWS if b.kind is BatchKind.BULK_WRITE else 100) for b in plan.batches)
+
+
+@given(rows=st.integers(1, 1_000), per_10=st.integers(1, 7))
+def test_the_rest_cost_is_what_the_rest_batches_would_cost(rows: int, per_10: int) -> None:
+    costs = CostTable(rest_upsert_per_10=per_10)
+    chunk = upserts(rows, fields=0)
+    assert _rest_cost(rows, costs) == sum(batch.cost for batch in _rest_batches(chunk, "Email", costs))
+
+
+@given(st.lists(st.sets(st.sampled_from(["Email", "A", "B"])), min_size=1, max_size=30))
+def test_one_column_group_carries_every_row(fields: list[set[str]]) -> None:
+    chunk = [
+        Change(f"k{n}", Side.CRM, Action.UPDATE, dict.fromkeys(names, "v")) for n, names in enumerate(fields)
+    ]
+    [batch] = _bulk_batches(chunk, "Email", COSTS)
+    assert batch.changes == tuple(chunk)
+    assert batch.columns == ("Email", *sorted(set().union(*fields) - {"Email"}))

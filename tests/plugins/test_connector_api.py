@@ -10,7 +10,17 @@ import pytest
 
 import syncd
 from syncd import Change, ConfigError, ConnectorOutputError, Cursor, Record, Rejected, Tombstone, WriteOutcome
-from syncd.connector import checked_read, checked_write, load_config, redacted, scrub
+from syncd.connector import (
+    FieldSpec,
+    FieldType,
+    StreamSpec,
+    checked_read,
+    checked_write,
+    load_config,
+    redacted,
+    scrub,
+)
+from syncd.connector.checked import RecordChecks
 
 NOW = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
@@ -128,3 +138,36 @@ def test_all_is_honest() -> None:
     assert set(syncd.__all__) == public - modules - NOT_EXPORTED
     testing = importlib.import_module("syncd.testing")
     assert all(hasattr(testing, name) for name in testing.__all__)
+
+
+SAMPLES = [None, "x", 3, True, 2.5, Decimal("1.5"), dt.date(2024, 1, 2), dt.datetime(2024, 1, 2, 3)]
+SAMPLES += [dt.datetime(2024, 1, 2, 3, tzinfo=dt.UTC), [1], b"x"]
+
+
+@pytest.mark.parametrize("kind", list(FieldType))
+def test_a_type_accepted_for_every_value_fits_for_each_sample(kind: FieldType) -> None:
+    field = FieldSpec("f", kind)
+    for value in SAMPLES:
+        if field.accepts_every(type(value)):
+            assert field.problem(value) is None, value
+    assert not FieldSpec("f", FieldType.DATETIME).accepts_every(dt.datetime)  # the offset decides
+
+
+def test_records_of_a_checked_shape_still_have_their_date_times_checked() -> None:
+    spec = StreamSpec("s", ("id",), (FieldSpec("id", FieldType.INTEGER), FieldSpec("at", FieldType.DATETIME)))
+    checks = RecordChecks("c", spec)
+    checks.check({"id": 1, "at": dt.datetime(2024, 1, 1, tzinfo=dt.UTC)})
+    checks.check({"id": 2, "at": dt.datetime(2024, 1, 2, tzinfo=dt.UTC)})  # the same shape, remembered
+    with pytest.raises(ConnectorOutputError, match=r"record id=3.*field 'at'"):
+        checks.check({"id": 3, "at": dt.datetime(2024, 1, 3)})  # naive
+    checks.check({"id": 4, "at": None})
+    with pytest.raises(ConnectorOutputError, match="key field 'id' is missing"):
+        checks.check({"id": None, "at": None})
+
+
+def test_a_record_owning_its_values_is_read_only_and_equal() -> None:
+    values = {"id": 1}
+    record = Record.owning(values)
+    assert record == Record({"id": 1}) and isinstance(record.values, types.MappingProxyType)
+    with pytest.raises(TypeError):
+        record.values["id"] = 2  # type: ignore[index]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -7,7 +9,7 @@ import pytest
 
 from syncd.errors import RecordError
 from syncd.zoho import FieldMeta
-from syncd.zoho.csvio import format_cell, header_for
+from syncd.zoho.csvio import format_cell, format_row, header_for, row_formatter
 
 
 @pytest.mark.parametrize(
@@ -61,3 +63,32 @@ def test_values_that_cannot_be_written_faithfully_reject_the_row(
 def test_lookup_columns_are_matched_by_id() -> None:
     assert header_for("Account_Name", FieldMeta("Account_Name", "lookup")) == "Account_Name.id"
     assert header_for("Email", FieldMeta("Email", "email")) == "Email"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"Last_Name": "Boyle", "Email": None, "Notes": 'a,"b"\nc'},
+        {"Last_Name": "Boyle", "Email": "p@x.io", "Notes": 12},
+        {"Last_Name": True, "Email": "p@x.io"},
+        {"Last_Name": "x", "Birthday": date(2024, 1, 2), "Score": Decimal("1.50")},
+    ],
+)
+def test_the_row_formatter_writes_what_format_row_writes(row: dict[str, object]) -> None:
+    metas = {"Last_Name": FieldMeta("Last_Name", "text"), "Email": FieldMeta("Email", "email")}
+    for columns, extra in (
+        (["Last_Name", "Email", "Notes"], {}),
+        (["Last_Name", "Birthday", "Score"], DATED),
+    ):
+        written, expected = io.StringIO(), io.StringIO()
+        csv.writer(written).writerow(row_formatter(columns, {**metas, **extra})(row))
+        csv.writer(expected).writerow(format_row(columns, {**metas, **extra}, row))
+        assert written.getvalue() == expected.getvalue()
+
+
+def test_the_row_formatter_rejects_what_format_row_rejects() -> None:
+    with pytest.raises(RecordError, match="Last_Name"):
+        row_formatter(["Last_Name"], {"Last_Name": FieldMeta("Last_Name", "text")})({"Last_Name": ["a"]})
+
+
+DATED = {"Birthday": FieldMeta("Birthday", "date"), "Score": FieldMeta("Score", "double")}

@@ -17,13 +17,11 @@ from syncd import (
     Cursor,
     FatalError,
     ReadItem,
-    Record,
-    Rejected,
     StreamSpec,
-    Tombstone,
     WriteOutcome,
 )
 from syncd_sql.config import SqlConfig
+from syncd_sql.rows import RowReader
 from syncd_sql.schema import Schema, load_schema, unique_key
 from syncd_sql.writer import write_changes
 
@@ -88,62 +86,37 @@ class SqlConnector(Connector[SqlConfig]):
         return self._schemas[stream]
 
     def read(self, stream: str, cursor: Cursor | None) -> Iterator[ReadItem]:
+        """The rows in (updated-at, key) order from one streamed query, a cursor after each page.
+
+        The query holds one connection (and, on most databases, one snapshot) until the read ends,
+        so a caller drains the read before writing to the same database.
+        """
         schema = self._schema(stream)
         since = cursor.position if cursor is not None and isinstance(cursor.position, dt.datetime) else None
         newest = since
-        for page in self._pages(schema, since):
-            for row in page:
-                yield self._item(schema, row)
-                stamp = self._stamp(schema, row)
-                if stamp is not None and (newest is None or stamp > newest):
-                    newest = stamp
-            yield Cursor(newest)
+        rows = RowReader(schema)
+        with self.engine.connect() as connection:
+            result = connection.execution_options(yield_per=self.config.batch_size).execute(
+                self._query(schema, rows, since)
+            )
+            for page in result.partitions():
+                for row in page:
+                    item = rows.item(row)
+                    yield item
+                    stamp = rows.stamp(row)
+                    if stamp is not None and (newest is None or stamp > newest):
+                        newest = stamp
+                yield Cursor(newest)
         yield Cursor(newest)
 
-    def _stamp(self, schema: Schema, row: sa.Row[Any]) -> dt.datetime | None:
-        column = schema.options.updated_at
-        if column is None:
-            return None
-        value = schema.from_db(column, row._mapping[column])
-        return value if isinstance(value, dt.datetime) else None
-
-    def _order(self, schema: Schema) -> list[sa.Column[Any]]:
+    def _query(self, schema: Schema, rows: RowReader, since: dt.datetime | None) -> sa.Select[Any]:
         stamp = schema.options.updated_at
-        ordered = [schema.column(stamp)] if stamp else []
-        return [*ordered, *schema.key_columns]
-
-    def _pages(self, schema: Schema, since: dt.datetime | None) -> Iterator[list[sa.Row[Any]]]:
-        """The rows to read in pages of ``batch_size``, continuing each page after the last row (keyset)."""
-        stamp = schema.options.updated_at
-        order = self._order(schema) if since is not None else schema.key_columns
-        query = sa.select(schema.table).order_by(*order).limit(self.config.batch_size)
+        order = [schema.column(stamp)] if stamp and since is not None else []
+        query = sa.select(*rows.columns).order_by(*order, *schema.key_columns)
         if since is not None and stamp is not None:
             start = since - dt.timedelta(seconds=self.config.overlap_seconds)
             query = query.where(schema.column(stamp) >= schema.to_db(stamp, start))
-        after: tuple[Any, ...] | None = None
-        while True:
-            page_query = query if after is None else query.where(sa.tuple_(*order) > sa.tuple_(*after))
-            with self.engine.connect() as connection:
-                rows = list(connection.execute(page_query))
-            if rows:
-                yield rows
-            if len(rows) < self.config.batch_size:
-                return
-            after = tuple(rows[-1]._mapping[column.name] for column in order)
-
-    def _item(self, schema: Schema, row: sa.Row[Any]) -> ReadItem:
-        raw = row._mapping
-        values = {f.name: schema.from_db(f.name, raw[f.name]) for f in schema.spec.fields}
-        key = {name: values[name] for name in schema.spec.key}
-        deleted = schema.options.deleted
-        if deleted is not None and raw[deleted] not in (None, False, 0):
-            return Tombstone(key)
-        for spec in schema.spec.fields:
-            problem = spec.problem(values[spec.name])
-            if problem:
-                where = f"{schema.table.fullname}({', '.join(f'{k}={v!r}' for k, v in key.items())})"
-                return Rejected(f"{where}: column {spec.name!r}: {problem}", where, key)
-        return Record(values)
+        return query
 
     def write(self, stream: str, changes: Sequence[Change]) -> list[WriteOutcome]:
         return write_changes(self.engine, self._schema(stream), changes, self.config.batch_size, self.clock())

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from syncd_sql import SqlConnector
+from syncd_sql.rows import RowReader
 
 from syncd import Change, ConfigError, Cursor, FatalError, Record, Rejected, Tombstone
 from syncd.connector import scrub
@@ -176,3 +177,31 @@ def test_the_url_password_never_shows(tmp_path: Any) -> None:
         source.check()
     assert "hunter2-secret" not in scrub(str(caught.value), source.config)
     assert "cannot connect" in str(caught.value)
+
+
+def test_rows_read_by_shape_are_the_records_a_full_check_makes(sqlite_url: str) -> None:
+    """Rows of one shape share a verdict; rows that break it still come out checked one by one."""
+    engine, _ = table(sqlite_url)
+    with engine.begin() as connection:  # SQLite lets any value into any column
+        connection.execute(
+            sa.text(
+                "INSERT INTO people (id, name, balance, born, active, score, modified, removed) VALUES "
+                "(3, 'Lin', 12.5, '2001-02-03', 1, 2.5, '2024-01-05 08:00:00', 0),"
+                "(4, 'Mo', NULL, NULL, 0, 7, NULL, 0),"
+                "(5, 12, NULL, NULL, NULL, NULL, NULL, 0),"
+                "(6, 'Gone', NULL, NULL, NULL, NULL, NULL, 1),"
+                "(7, 'Odd', NULL, NULL, NULL, 'lots', NULL, 0)"
+            )
+        )
+    source = connector(sqlite_url, timezone="Europe/Berlin")
+    schema = source._schema("people")
+    reader = RowReader(schema)
+    with engine.connect() as connection:
+        rows = list(connection.execute(sa.select(*reader.columns).order_by(schema.table.c.id)))
+    assert [reader.item(row) for row in rows] == [reader._checked(row) for row in rows]
+    items, _ = read_all(source, "people")
+    assert ids(items) == [1, 2, 3, 4, 5]  # the 12 is stored as text in a text column
+    kinds = [type(item).__name__ for item in items if not isinstance(item, Cursor)]
+    assert kinds == [*["Record"] * 5, "Tombstone", "Rejected"]
+    third = next(item for item in items if isinstance(item, Record) and item.values["id"] == 3)
+    assert third.values["modified"] == dt.datetime(2024, 1, 5, 7, tzinfo=UTC)
