@@ -62,6 +62,11 @@ class FieldMapping:
         )
 
     @property
+    def find_by_columns(self) -> frozenset[str]:
+        """The lookup fields Zoho resolves by a field of the looked-up record: their values are text."""
+        return frozenset(n for n, spec in self.pipeline.fields.items() if isinstance(spec, FindByLookup))
+
+    @property
     def read_columns(self) -> tuple[str, ...]:
         """The columns a bulk read asks for: the compared fields (a lookup by its id column)."""
         return tuple(dict.fromkeys(_column_of(name) for name in self.compared))

@@ -108,7 +108,7 @@ def _map_one(
 ) -> None:
     row = mapping.to_crm(record.values, lookups)
     sent = {name: value for name, value in row.items() if value is not None or not insert}
-    problems = validate_row(sent, mapping.metas, insert=insert)
+    problems = validate_row(sent, mapping.metas, insert=insert, find_by_columns=mapping.find_by_columns)
     try:
         values = mapping.canonical(row) if not problems else {}
     except CanonicalError as error:  # validation reads values the same way; kept as a safety net
@@ -177,7 +177,7 @@ def retry_rejects(store: StateStore, mapping: FieldMapping, read: SourceRead) ->
     for reject in rejects:
         if reject.key not in due or reject.direction != "push" or not reject.row:
             continue
-        if validate_row(reject.row, mapping.metas, insert=False):
+        if validate_row(reject.row, mapping.metas, insert=False, find_by_columns=mapping.find_by_columns):
             continue  # still fails syncd's own checks: only a change in the source can fix it
         try:
             values = canonical_row(reject.row, mapping.metas)
