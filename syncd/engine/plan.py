@@ -182,7 +182,7 @@ def _bulk_batches(chunk: Sequence[Change], find_by: str, costs: CostTable, kind:
     """
     groups = _column_groups(chunk, find_by)
     if len(groups) == 1:  # every row has a field of the one group, or goes into it for want of any
-        return [Batch(BatchKind.BULK_WRITE, tuple(chunk), groups[0], costs.bulk_write_job)]
+        return [Batch(kind, tuple(chunk), groups[0], costs.bulk_write_job)]
     batches = []
     for index, columns in enumerate(groups):
         carried = set(columns[1:])
