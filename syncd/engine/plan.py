@@ -174,7 +174,9 @@ def _rest_cost(rows: int, costs: CostTable) -> int:
     return full * costs.rest_upsert(REST_MAX_ROWS) + (costs.rest_upsert(rest) if rest else 0)
 
 
-def _bulk_batches(chunk: Sequence[Change], find_by: str, costs: CostTable, kind: BatchKind) -> list[Batch]:
+def _bulk_batches(
+    chunk: Sequence[Change], find_by: str, costs: CostTable, kind: BatchKind = BatchKind.BULK_WRITE
+) -> list[Batch]:
     """One job per group of at most 200 columns (each carrying ``find_by``) that has rows.
 
     A row goes into every group holding one of its fields; a row with no field besides ``find_by``
@@ -196,7 +198,9 @@ def _bulk_batches(chunk: Sequence[Change], find_by: str, costs: CostTable, kind:
     return batches
 
 
-def _rest_batches(chunk: Sequence[Change], find_by: str, costs: CostTable, kind: BatchKind) -> list[Batch]:
+def _rest_batches(
+    chunk: Sequence[Change], find_by: str, costs: CostTable, kind: BatchKind = BatchKind.REST_UPSERT
+) -> list[Batch]:
     return [
         Batch(kind, rows, _columns(rows, find_by), costs.rest_upsert(len(rows)))
         for rows in _chunks(chunk, REST_MAX_ROWS)
