@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import hashlib
 import io
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +135,7 @@ def rewrite(
     it is replaced only once they are all written, and left as it was if anything fails before."""
     if encoding.replace("_", "-").lower() == "utf-8-sig" and not layout.bom:
         encoding = "utf-8"
+    remove_leftovers(path)
     options = {"dir": path.parent, "prefix": f".{path.name}.", "suffix": ".tmp", "delete": False}
     with tempfile.NamedTemporaryFile("w", encoding=encoding, newline="", **options) as handle:  # type: ignore[call-overload]
         temporary = Path(handle.name)
@@ -151,6 +154,24 @@ def rewrite(
         temporary.unlink(missing_ok=True)
         raise
     _sync_directory(path.parent)
+
+
+#: A temporary file this old was left by a write that was killed (a live write keeps touching its own).
+LEFTOVER_AGE = 3600.0
+
+
+def remove_leftovers(path: Path, *, now: float | None = None) -> list[Path]:
+    """Delete the temporary files of :func:`rewrite` that a killed write left beside ``path``."""
+    cutoff = (time.time() if now is None else now) - LEFTOVER_AGE
+    removed = []
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+                removed.append(leftover)
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def _sync_directory(directory: Path) -> None:

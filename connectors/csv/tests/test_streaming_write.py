@@ -144,3 +144,26 @@ def test_a_write_holds_the_batch_in_memory_not_the_file(folder: Path, options: d
     assert lines(folder / "tags.csv")[1] == "k0,changed"
     # about a sixth of the file here (buffers and the batch); reading the file into lists took 6x it
     assert peak < size / 3, f"peak {peak} bytes for a {size}-byte file"
+
+
+def test_a_write_removes_the_temporary_files_killed_writes_left(
+    folder: Path, options: dict[str, Any]
+) -> None:
+    import os
+    import time
+
+    stale, fresh = folder / ".tags.csv.abc123.tmp", folder / ".tags.csv.def456.tmp"
+    other = folder / ".contacts.csv.abc123.tmp"
+    for leftover in (stale, fresh, other):
+        leftover.write_text("half a file", encoding="utf-8")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    os.utime(other, (two_hours_ago, two_hours_ago))
+
+    outcomes = connector(options).write("tags", [Change.upsert({"code": "z"}, {"label": "Zed"})])
+
+    assert [o.ok for o in outcomes] == [True]
+    assert not stale.exists()
+    assert fresh.exists()  # it may be another write's, still going on
+    assert other.exists()  # another file's: that file's writes clean it
+    assert lines(folder / "tags.csv")[-1] == "z,Zed"
