@@ -23,7 +23,14 @@ def emulator() -> Iterator[RunningEmulator]:
 
 
 class World:
-    """The files and services of one end-to-end test, with helpers to look at both sides."""
+    """The files and services of one end-to-end test, with helpers to look at both sides.
+
+    A subclass changes the CSV stream (``stream``), the mapped fields (``fields``) and ``header``.
+    """
+
+    stream = '{ key = ["email"] }'
+    fields = {"Email": "email", "Last_Name": "surname", "First_Name": "given_name", "Phone": "phone"}
+    header = HEADER
 
     def __init__(self, root: Path, emulator: RunningEmulator) -> None:
         self.root = root
@@ -35,6 +42,7 @@ class World:
 
     def write_config(self, credits: str = "", **pipeline: str) -> None:
         extra = "".join(f'{name} = "{value}"\n' for name, value in pipeline.items())
+        fields = "".join(f'{crm} = "{column}"\n' for crm, column in self.fields.items())
         self.config_path.write_text(
             f"""
 [state]
@@ -51,7 +59,7 @@ refresh_token = "demo"
 [connectors.shop]
 type = "csv"
 directory = "{self.folder}"
-streams.customers = {{ key = ["email"] }}
+streams.customers = {self.stream}
 [pipelines.contacts]
 connector = "shop"
 stream = "customers"
@@ -59,17 +67,13 @@ module = "Contacts"
 find_by = "Email"
 {extra}
 [pipelines.contacts.fields]
-Email = "email"
-Last_Name = "surname"
-First_Name = "given_name"
-Phone = "phone"
-""",
+{fields}""",
             encoding="utf-8",
         )
 
     def write_csv(self, *rows: str) -> None:
         (self.folder / "customers.csv").write_text(
-            HEADER + "".join(f"{row}\n" for row in rows), encoding="utf-8"
+            self.header + "".join(f"{row}\n" for row in rows), encoding="utf-8"
         )
 
     def csv_rows(self) -> list[str]:

@@ -22,43 +22,9 @@ LONG_AGO = "2020-01-01T00:00:00+00:00"
 
 
 class KeyedWorld(World):
-    def write_config(self, credits: str = "", **pipeline: str) -> None:
-        extra = "".join(f'{name} = "{value}"\n' for name, value in pipeline.items())
-        self.config_path.write_text(
-            f"""
-[state]
-url = "sqlite:///{self.root / "state.sqlite"}"
-[zoho]
-accounts_url = "{self.emulator.url}"
-api_url = "{self.emulator.url}"
-upload_url = "{self.emulator.url}"
-client_id = "demo"
-client_secret = "demo"
-refresh_token = "demo"
-[credits]
-{credits}
-[connectors.shop]
-type = "csv"
-directory = "{self.folder}"
-streams.customers = {{ key = ["id"], fields = {{ id = "integer" }}, updated_at = "updated_at" }}
-[pipelines.contacts]
-connector = "shop"
-stream = "customers"
-module = "Contacts"
-find_by = "Email"
-{extra}
-[pipelines.contacts.fields]
-Email = "email"
-Last_Name = "surname"
-First_Name = "given_name"
-""",
-            encoding="utf-8",
-        )
-
-    def write_csv(self, *rows: str) -> None:
-        (self.folder / "customers.csv").write_text(
-            HEADER + "".join(f"{row}\n" for row in rows), encoding="utf-8"
-        )
+    stream = '{ key = ["id"], fields = { id = "integer" }, updated_at = "updated_at" }'
+    fields = {"Email": "email", "Last_Name": "surname", "First_Name": "given_name"}
+    header = HEADER
 
     def source(self) -> dict[int, list[str]]:
         return {int(row.split(",")[0]): row.split(",")[1:4] for row in self.csv_rows()}
