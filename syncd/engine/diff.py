@@ -362,16 +362,15 @@ def _edit_against_delete(
 def _apply_brake(
     outcomes: dict[str, _Outcome], total: int, policy: DiffPolicy
 ) -> tuple[dict[str, _Outcome], tuple[MassDeleteBlocked, ...]]:
-    blocked = []
-    deleting = _deleting(outcomes)
-    for side in Side:
-        keys = deleting[side]
-        if not keys or policy.allow_mass_delete or len(keys) <= policy.max_delete_share * total:
-            continue
-        blocked.append(MassDeleteBlocked(side, len(keys), total, policy.max_delete_share))
-        withheld = set(keys)
-        outcomes = {key: _NOTHING if key in withheld else outcome for key, outcome in outcomes.items()}
-    return outcomes, tuple(blocked)
+    deletes = [c for outcome in outcomes.values() for c in outcome.changes if c.action is Action.DELETE]
+    blocked = mass_delete_check(deletes, total, policy)
+    withheld = {brake.target for brake in blocked}
+    if withheld:
+        outcomes = {
+            key: _NOTHING if any(c.action is Action.DELETE and c.target in withheld for c in o.changes) else o
+            for key, o in outcomes.items()
+        }
+    return outcomes, blocked
 
 
 def mass_delete_check(
@@ -384,16 +383,6 @@ def mass_delete_check(
         if count and not policy.allow_mass_delete and count > policy.max_delete_share * total:
             blocked.append(MassDeleteBlocked(side, count, total, policy.max_delete_share))
     return tuple(blocked)
-
-
-def _deleting(outcomes: Mapping[str, _Outcome]) -> dict[Side, list[str]]:
-    """Per side, the keys whose outcome deletes the record there."""
-    deleting: dict[Side, list[str]] = {side: [] for side in Side}
-    for key, outcome in outcomes.items():
-        for change in outcome.changes:
-            if change.action is Action.DELETE:
-                deleting[change.target].append(key)
-    return deleting
 
 
 def _collect(
