@@ -145,3 +145,22 @@ def test_a_held_field_stays_held_when_an_incremental_read_does_not_bring_the_crm
     crm = world.crm_records()[0]
     assert (crm["First_Name"], crm["Phone"]) == ("Augusta Ada", "+4400")  # the held Phone is not overwritten
     assert "ada@example.com,Lovelace,Augusta Ada,+4499" in world.csv_rows()
+
+
+@pytest.mark.usefixtures("tiny_chunks")
+def test_the_mass_delete_brake_counts_deletes_of_every_chunk(world: World, sync_once: RunOnce) -> None:
+    world.write_config(delete_policy="soft", max_delete_share="0.2")
+    rows = [f"p{i}@example.com,Person{i},P," for i in range(10)]
+    world.write_csv(*rows)
+    sync_once()
+    world.write_csv(*rows[:7])  # 3 of 10 gone, each alone in its chunk: together more than 20%
+
+    braked = sync_once()
+
+    assert braked.error is not None and "refusing to delete 3 of 10 records on the crm side" in braked.error
+    assert braked.push.deleted == 0 and len(world.crm_records()) == 10
+
+    allowed = sync_once(allow_mass_delete=True)
+
+    assert allowed.error is None and allowed.push.deleted == 3
+    assert sorted(r["Email"] for r in world.crm_records()) == [f"p{i}@example.com" for i in range(7)]
