@@ -49,6 +49,8 @@ upload_url = "{url}"
 client_id = "demo"
 client_secret = "demo"
 refresh_token = "demo"
+poll_initial = "20ms"
+poll_max = "200ms"
 [credits]
 daily_limit = 1000000
 [connectors.shop]
