@@ -10,6 +10,10 @@ second signal a CRM delete needs.
 Each row keeps its cells as Zoho sent them, with a hash of them (:func:`raw_hasher`): a record whose
 hash is the one remembered when both sides last agreed is unchanged, and nothing of it needs
 reading (:meth:`syncd.store.id_map.IdMap.seen_before`).
+
+A full snapshot's page goes one step further when given :class:`Pages`: a page whose compressed
+CSV is the one remembered (:mod:`syncd.store.pages`) is not parsed at all; its rows are counted
+from the memory.
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
+import syncd
 from syncd.engine.canonical import canonical_datetime
 from syncd.engine.keys import CrmRow
 from syncd.engine.mapping import FieldMapping
 from syncd.engine.model import DeletePolicy
 from syncd.store.checkpoints import Checkpoint
+from syncd.store.pages import RememberedPage
 from syncd.zoho import BulkQuery, ZohoClient, where
 
 OVERLAP = timedelta(minutes=5)
@@ -42,6 +48,29 @@ class CrmRead:
     newest: datetime | None = None  # the latest Modified_Time seen: the next incremental read's start
     pages: int = 0
     rows: int = 0
+
+
+@dataclass
+class _Tally:
+    """One page's rows and latest ``Modified_Time``."""
+
+    rows: int = 0
+    newest: datetime | None = None
+
+    def add(self, rows: int, newest: datetime | None) -> None:
+        self.rows += rows
+        if newest is not None and (self.newest is None or newest > self.newest):
+            self.newest = newest
+
+
+class Pages(Protocol):
+    """What a full snapshot asks about each page (:class:`syncd.engine.walk.Walk` answers)."""
+
+    def known(self, number: int, digest: str) -> RememberedPage | None:
+        """The remembered page, if this one is it and may be skipped; else None (it is read)."""
+
+    def read(self, number: int, digest: str, rows: int, newest: str) -> None:
+        """The page was read in full: ``rows`` rows, its latest ``Modified_Time`` ``newest``."""
 
 
 class RawRow(NamedTuple):
@@ -68,6 +97,13 @@ def raw_salt(mapping: FieldMapping) -> bytes:
     return hashlib.blake2b(described.encode(), digest_size=16).digest()
 
 
+def page_key(mapping: FieldMapping, columns: Sequence[str]) -> bytes:
+    """The key of a page digest: the raw salt, the query's columns and this syncd's version (whose
+    canonical forms the remembered state was taken with)."""
+    described = "|".join([mapping.pipeline.module, syncd.__version__, *columns]).encode()
+    return hashlib.blake2b(raw_salt(mapping) + described, digest_size=32).digest()
+
+
 def raw_hasher(salt: bytes) -> Callable[[Sequence[str]], str]:
     """The raw hash of a row's cells under ``salt`` (a keyed BLAKE2b, its key set up once)."""
     keyed = hashlib.blake2b(digest_size=12, key=salt)
@@ -87,9 +123,11 @@ def read_crm(
     read: CrmRead,
     *,
     progress: Progress | None = None,
+    pages: Pages | None = None,
 ) -> Iterator[list[RawRow]]:
     """The module's rows in chunks; ``read`` (its ``complete`` says full or incremental) collects
-    pages, the newest ``Modified_Time`` and, for a full snapshot with deletes on, the deleted ids."""
+    pages, the newest ``Modified_Time`` and, for a full snapshot with deletes on, the deleted ids.
+    With ``pages``, a full snapshot's pages that ``pages`` knows are counted, not parsed."""
     module = mapping.pipeline.module
     if read.complete and mapping.pipeline.delete_policy is not DeletePolicy.OFF:
         # Asked before the snapshot: a record deleted while it is read is then missing from the
@@ -104,15 +142,29 @@ def read_crm(
         since = datetime.fromisoformat(checkpoint.cursor) - OVERLAP
         criteria = where("Modified_Time", "greater_equal", since.isoformat(timespec="seconds"))
     hasher = raw_hasher(raw_salt(mapping))
-    for _page, result in zoho.bulk_read.read_pages(BulkQuery(module, fields=columns, criteria=criteria)):
+    key = page_key(mapping, columns)
+    for page, result in zoho.bulk_read.read_pages(BulkQuery(module, fields=columns, criteria=criteria)):
         read.pages += 1
-        yield from _chunks(read, result, result.columns, compared, hasher)
+        skippable = pages is not None and read.complete and result.job.file_type == "csv"
+        digest = result.entry_digest(key) if skippable else None
+        known = pages.known(page.number, digest) if pages is not None and digest else None
+        tally = _Tally()
+        if known is not None:
+            tally.add(known.rows, _modified(known.newest))
+            read.rows += known.rows
+        else:
+            yield from _chunks(read, tally, result, result.columns, compared, hasher)
+            if pages is not None and digest:
+                pages.read(page.number, digest, tally.rows, tally.newest.isoformat() if tally.newest else "")
+        if tally.newest is not None and (read.newest is None or tally.newest > read.newest):
+            read.newest = tally.newest
         if progress:
             progress("pages", 1)
 
 
 def _chunks(
     read: CrmRead,
+    tally: _Tally,
     rows: Iterable[list[str]],
     header: Sequence[str],
     compared: Sequence[str],
@@ -136,10 +188,10 @@ def _chunks(
         latest.see(stamp)
         chunk.append(RawRow(crm_id, cells, raw_hash(cells), stamp))
         if len(chunk) >= CHUNK:
-            _close(read, chunk, latest)
+            _close(read, tally, chunk, latest)
             yield chunk
             chunk = []
-    _close(read, chunk, latest)
+    _close(read, tally, chunk, latest)
     if chunk:
         yield chunk
 
@@ -170,11 +222,9 @@ class _Latest:
         return max(stamps, default=None)
 
 
-def _close(read: CrmRead, chunk: list[RawRow], latest: _Latest) -> None:
+def _close(read: CrmRead, tally: _Tally, chunk: list[RawRow], latest: _Latest) -> None:
     read.rows += len(chunk)
-    newest = latest.latest()
-    if newest is not None and (read.newest is None or newest > read.newest):
-        read.newest = newest
+    tally.add(len(chunk), latest.latest())
 
 
 def _modified(text: str) -> datetime | None:

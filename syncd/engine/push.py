@@ -7,12 +7,13 @@ diff. The connector's own rejects are filed the same way.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from syncd.connector import Connector, Cursor, Record, Rejected, Tombstone
 from syncd.connector.checked import checked_read
@@ -37,11 +38,12 @@ class SourceRead:
 
 
 def parse_cursor(text: str | None) -> Cursor | None:
-    return None if not text else Cursor.from_json(json.loads(text))
+    return None if not text else Cursor.from_json(orjson.loads(text))
 
 
 def dump_cursor(cursor: Cursor | None) -> str | None:
-    return None if cursor is None else json.dumps(cursor.to_json(), sort_keys=True)
+    """The cursor as stored: JSON (a connector's cursor can hold a digest per row, so orjson)."""
+    return None if cursor is None else orjson.dumps(cursor.to_json(), option=orjson.OPT_SORT_KEYS).decode()
 
 
 def read_source(

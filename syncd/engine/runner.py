@@ -120,12 +120,13 @@ def _execute(run: _Run, stop: threading.Event | None) -> None:
     run.report.push.rejected += len(source.rejects)
     crm = CrmRead(complete=full)
     walk = Walk(run, source, crm)
-    for chunk in read_crm(run.runtime.zoho, run.mapping, pull_point, crm, progress=run.progress):
+    for chunk in read_crm(run.runtime.zoho, run.mapping, pull_point, crm, progress=run.progress, pages=walk):
         walk.chunk(chunk)
     _book_reads(run, crm)
     run.report.pull.read = crm.rows
     walk.finish(stop)
     if not run.dry_run and run.complete:
+        walk.remember_pages()
         _checkpoint(run, crm, source, start, full, now)
 
 

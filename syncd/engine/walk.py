@@ -9,6 +9,11 @@
 
 Per chunk:
 
+0. **Unchanged pages cost nothing.** In a full snapshot, a page whose compressed CSV is the one
+   remembered (:mod:`syncd.store.pages`) is counted, not parsed (:meth:`Walk.known`), when the run
+   has nothing that could make one of its records change: no source change, no held conflict, no
+   resolution, no deleted CRM id still mapped. A page all of whose records end up at rest is
+   remembered for the next run (:meth:`Walk.remember_pages`), after the run's last state write.
 1. **Unchanged CRM rows cost one lookup.** A row whose raw hash is the one remembered when both
    sides last agreed (:meth:`~syncd.store.id_map.IdMap.seen_before`), and whose key the source read
    did not bring, is unchanged on both sides: nothing of it is canonicalised or compared.
@@ -49,6 +54,7 @@ from syncd.engine.push import SourceRead
 from syncd.engine.resolutions import close_resolutions, load_resolutions
 from syncd.engine.sides import crm_batches, held_conflicts, source_changes, write_source
 from syncd.store.conflicts import NewConflict
+from syncd.store.pages import RememberedPage
 from syncd.store.records import SyncedRecord
 
 if TYPE_CHECKING:
@@ -96,6 +102,7 @@ class Walk:
             self._synced_before = tx.records.count(run.name)
             self._answers = load_resolutions(tx, run.name, run.mapping.metas)
             held = [c for c in tx.conflicts.find(run.name) if RECORD_FIELD not in c.crm]
+            self._remembered = tx.pages.get(run.name) if crm.complete else {}
         self._touched |= set(self._answers.chosen)  # resolved conflicts are decided even if unread
         # A held field keeps what each side held when it was held, unless that side is read anew:
         # else an unread side would pass for the base and the other side's value win silently.
@@ -118,6 +125,41 @@ class Walk:
         self._conflicted: set[str] = set()
         self._held: set[str] = set()
         self._unplaced: list[str] = []
+        self._pages: list[RememberedPage] = []  # pages all of whose records this run left at rest
+        self._at_rest = 0  # records of the page being read that are at rest so far
+        self._may_skip: bool | None = None  # decided at the first page
+
+    # -- per page (syncd.engine.pull.Pages) ------------------------------------------------------
+
+    def known(self, number: int, digest: str) -> RememberedPage | None:
+        self._at_rest = 0
+        page = self._remembered.get(number)
+        if page is None or page.digest != digest or not self._skipping():
+            return None
+        self._count_unchanged(page.rows)
+        self._pages.append(page)
+        return page
+
+    def read(self, number: int, digest: str, rows: int, newest: str) -> None:
+        if rows and self._at_rest == rows:
+            self._pages.append(RememberedPage(number, digest, rows, newest))
+
+    def remember_pages(self) -> None:
+        """Remember the pages left at rest; only once the run has written all its state."""
+        if self.run.dry_run or not self.crm.complete:
+            return
+        with self.run.runtime.store.transaction() as tx:
+            tx.pages.replace(self.run.name, self._pages)
+
+    def _skipping(self) -> bool:
+        """Whether this run may skip remembered pages: nothing it holds could change their records."""
+        if self._may_skip is None:
+            self._may_skip = self.crm.complete and not self._touched
+            if self._may_skip and self.crm.deleted_ids:  # a record deleted yet on a page: restored
+                with self.run.runtime.store.snapshot() as tx:
+                    mapped = tx.id_map.source_keys(self.run.name, list(self.crm.deleted_ids))
+                self._may_skip = not mapped
+        return self._may_skip
 
     # -- per chunk -------------------------------------------------------------------------------
 
@@ -134,6 +176,7 @@ class Walk:
             if hit is None or not hit[1] or hit[0] in self._touched:
                 slow.append(row)
         self._count_unchanged(len(rows) - len(slow))
+        self._at_rest += len(rows) - len(slow)
         if slow:
             known = {row.crm_id: seen[row.crm_id][0] for row in slow if row.crm_id in seen}
             unchanged = {seen[row.crm_id][0] for row in slow if row.crm_id in seen and seen[row.crm_id][1]}
@@ -150,7 +193,7 @@ class Walk:
         self._placed.update(key for key in joined.records if key in self._touched)
         crm_side = SideState(joined.records, complete=self.crm.complete)
         raw = {key: hashes[crm_id] for key, crm_id in joined.ids.items() if key not in remembered}
-        self._decide(list(joined.records), joined, stored, crm_side, raw)
+        self._decide(list(joined.records), joined, stored, crm_side, raw, remembered)
 
     def _decide(
         self,
@@ -159,8 +202,11 @@ class Walk:
         stored: Mapping[str, SyncedRecord],
         crm_side: SideState,
         raw: Mapping[str, str],
+        remembered: set[str],
     ) -> None:
-        """Diff ``keys`` and route the outcome: queued source writes, pending CRM writes, deletes."""
+        """Diff ``keys`` and route the outcome: queued source writes, pending CRM writes, deletes.
+
+        ``raw`` holds the raw hashes to remember; ``remembered`` the keys whose hash already is."""
         metas = self.run.mapping.metas
         base = {key: canonical_row(record.values, metas) for key, record in stored.items()}
         keys = list(keys)
@@ -195,6 +241,9 @@ class Walk:
                 self._flush()
         else:
             self._store(settle)
+            busy = {c.key for c in result.changes} | {c.key for c in (*result.conflicts, *result.held)}
+            self._at_rest += sum(1 for pair in settle.raw.values() if pair is not None)
+            self._at_rest += sum(1 for key in remembered if key in joined.records and key not in busy)
 
     def _source_side(self, keys: Iterable[str], base: Mapping[str, Values]) -> SideState:
         source = self.source
@@ -317,7 +366,7 @@ class Walk:
             if key in keys and key in stored and key not in deleted
         }
         crm_side = SideState(unread_held, complete=self.crm.complete, deleted=deleted)
-        self._decide(sorted(keys), joined, stored, crm_side, {})
+        self._decide(sorted(keys), joined, stored, crm_side, {}, set())
 
     def _report_notes(self) -> None:
         report = self.run.report

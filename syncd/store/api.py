@@ -36,6 +36,7 @@ from syncd.store.database import BEGIN_MODE_OPTION, create_store_engine, default
 from syncd.store.id_map import IdMap
 from syncd.store.journal import Journal
 from syncd.store.leases import Leases
+from syncd.store.pages import SnapshotPages
 from syncd.store.records import Records
 from syncd.store.rejects import Rejects
 from syncd.store.runs import Runs
@@ -53,6 +54,7 @@ class Transaction:
         self.checkpoints = Checkpoints(connection, clock)
         self.id_map = IdMap(connection, clock)
         self.records = Records(connection, clock)
+        self.pages = SnapshotPages(connection, clock)
         self.journal = Journal(connection, clock)
         self.rejects = Rejects(connection, clock)
         self.conflicts = Conflicts(connection, clock)

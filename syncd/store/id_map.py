@@ -15,6 +15,7 @@ from syncd.errors import FatalError
 from syncd.store.batch import LOOKUP_CHUNK, chunked, one_of
 from syncd.store.bulk import driver_format, fast_upsert, lookup_pairs
 from syncd.store.models import metadata
+from syncd.store.pages import forget_pages
 
 TABLE = metadata.tables["id_map"]
 STATE = metadata.tables["record_state"]
@@ -78,6 +79,7 @@ class IdMap:
             {"p": pipeline, "k": key, "f": None if pair is None else f"{pair[0]}:{pair[1]}"}
             for key, pair in raw.items()
         ]
+        forget_pages(self._connection, pipeline)
         self._connection.execute(statement, rows)
 
     def upsert(self, pipeline: str, mapping: Mapping[str, str]) -> None:
@@ -86,6 +88,8 @@ class IdMap:
         A CRM id already mapped to a different key is refused (:class:`FatalError` naming the pairs):
         two source records would otherwise write to the same CRM record.
         """
+        if mapping:
+            forget_pages(self._connection, pipeline)
         now = driver_format(self._connection, TABLE, "updated_at")(self._clock())
         rows = [(pipeline, key, crm_id, now) for key, crm_id in mapping.items()]
         try:
@@ -100,6 +104,8 @@ class IdMap:
             where = one_of(self._connection, TABLE.c.source_key, chunk)
             result = self._connection.execute(delete(TABLE).where(TABLE.c.pipeline == pipeline, where))
             deleted += result.rowcount
+        if deleted:
+            forget_pages(self._connection, pipeline)
         return deleted
 
     def count(self, pipeline: str) -> int:

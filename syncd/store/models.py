@@ -7,6 +7,7 @@ checkpoints        where did each pipeline stop reading, per direction (cursor, 
 id_map             which CRM record is this source record, and the other way round?
 record_state       what did the two sides agree on last time (values, fingerprint, timestamps)?
 record_layouts     which fields, in which order, do a pipeline's stored value arrays hold?
+snapshot_pages     which snapshot pages came back unchanged, with nothing in them to read again?
 journal            which bulk or REST batches are in flight, at which step, with which job?
 credit_accounts    one row per Zoho org: what Zoho last said was left (and the lock for it)
 credit_ledger      how many credits were spent or reserved in the last 24 hours?
@@ -98,6 +99,20 @@ class RecordLayoutRow(Base):
     pipeline: Mapped[str] = mapped_column(Name, primary_key=True)
     layout: Mapped[int] = mapped_column(BigInteger, primary_key=True, comment="a hash of the field list")
     fields: Mapped[list[Any]] = mapped_column(comment="field names, in the order of the value arrays")
+
+
+class SnapshotPageRow(Base):
+    """A full snapshot's page whose every record was at rest (both sides agreed, its bulk-read hash
+    remembered) when the pipeline's state was last written. Any write to the pipeline's record state
+    or ID map deletes its rows, so a row here always describes the state as it is."""
+
+    __tablename__ = "snapshot_pages"
+    pipeline: Mapped[str] = mapped_column(Name, primary_key=True)
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), comment="of its compressed CSV, keyed by the query")
+    rows: Mapped[int] = mapped_column(comment="records on the page")
+    newest: Mapped[str] = mapped_column(String(40), comment="the page's latest Modified_Time, as sent")
+    taken_at: Mapped[datetime]
 
 
 class JournalEntryRow(Base):

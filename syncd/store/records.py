@@ -28,6 +28,7 @@ from syncd.store.bulk import (
 )
 from syncd.store.layouts import Fields, Layouts
 from syncd.store.models import metadata
+from syncd.store.pages import forget_pages
 from syncd.store.types import copy_utc, sqlite_utc
 
 TABLE = metadata.tables["record_state"]
@@ -136,6 +137,8 @@ class Records:
             if layout is None:
                 layout = layouts[fields] = self._layouts.number(pipeline, fields)
             rows.append(row(pipeline, record, layout, synced_at))
+        if rows:
+            forget_pages(self._connection, pipeline)
         if rows and not has_rows(self._connection, TABLE, pipeline):
             fast_insert(self._connection, TABLE, COLUMNS, rows)  # a first load: every key is new
         else:
@@ -149,6 +152,8 @@ class Records:
             deleted += self._connection.execute(
                 delete(TABLE).where(TABLE.c.pipeline == pipeline, where)
             ).rowcount
+        if deleted:
+            forget_pages(self._connection, pipeline)
         return deleted
 
     def count(self, pipeline: str) -> int:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import os
+import struct
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -24,6 +26,8 @@ from syncd.zoho.limits import MAX_ENTRY_BYTES, MAX_EXPANSION_RATIO
 # Below this size a high ratio is just a small, repetitive file.
 _RATIO_FLOOR_BYTES = 1 << 20
 _CHUNK = 1 << 20
+# A zip entry's local header (PKWARE APPNOTE 4.3.7): its fixed part, then the name and the extra field.
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 
 
 def check_entry(info: zipfile.ZipInfo, archive: str) -> None:
@@ -114,6 +118,33 @@ class ResultFile:
                 raise TransientError(
                     f"the downloaded {self.label} is damaged: {exc}", archive=self.label
                 ) from None
+
+    def entry_digest(self, key: bytes, name: str | None = None) -> str:
+        """A keyed BLAKE2b of an entry's compressed bytes, with its method, CRC-32 and size.
+
+        Equal digests mean equal content (inflating the same bytes gives the same text) at the cost
+        of hashing the compressed bytes, a fraction of reading the entry. Unequal digests say
+        nothing: another compressor may pack the same text differently.
+        """
+        info = self._zip.getinfo(name or self._single_name())
+        digest = hashlib.blake2b(key=key, digest_size=32)
+        digest.update(f"{info.compress_type}:{info.CRC}:{info.file_size}:{info.compress_size}".encode())
+        with self.path.open("rb") as raw:
+            raw.seek(info.header_offset)
+            header = raw.read(_LOCAL_HEADER.size)
+            if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+                damaged = f"the downloaded {self.label} is damaged: no local header"
+                raise TransientError(damaged, archive=self.label)
+            *_, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+            raw.seek(name_length + extra_length, os.SEEK_CUR)
+            left = info.compress_size
+            while left > 0:
+                data = raw.read(min(left, _CHUNK))
+                if not data:
+                    raise TransientError(f"the downloaded {self.label} is cut short", archive=self.label)
+                digest.update(data)
+                left -= len(data)
+        return digest.hexdigest()
 
     def _single_name(self) -> str:
         names = self.names

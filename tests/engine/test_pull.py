@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from syncd.engine import pull
-from syncd.engine.pull import CrmRead, _chunks, raw_hasher
+from syncd.engine.pull import CrmRead, _chunks, _Tally, raw_hasher
 
 
 def test_rows_come_in_chunks_with_their_cells_hashed_and_the_newest_stamp_found(
@@ -21,9 +21,9 @@ def test_rows_come_in_chunks_with_their_cells_hashed_and_the_newest_stamp_found(
         ["2", "2026-11-21T09:00:00Z", "b@example.com"],  # short row: the missing cells are empty
         ["3", "2026-11-20T23:00:00-08:00", "c@example.com", "3"],
     ]
-    read = CrmRead()
+    read, tally = CrmRead(), _Tally()
 
-    chunks = list(_chunks(read, rows, header, ("Email", "Phone", "Missing"), raw_hasher(b"salt")))
+    chunks = list(_chunks(read, tally, rows, header, ("Email", "Phone", "Missing"), raw_hasher(b"salt")))
 
     assert [[row.crm_id for row in chunk] for chunk in chunks] == [["1", "2"], ["3"]]
     assert chunks[0][1].cells == ("b@example.com", "", "")
@@ -32,6 +32,6 @@ def test_rows_come_in_chunks_with_their_cells_hashed_and_the_newest_stamp_found(
         == raw_hasher(b"salt")(("a@example.com", "1", ""))
         != raw_hasher(b"other salt")(("a@example.com", "1", ""))
     )
-    assert read.rows == 3
+    assert read.rows == tally.rows == 3
     # 2026-11-20T23:00-08:00 is 2026-11-21T07:00Z, earlier than 09:00Z: offsets are compared as times.
-    assert read.newest == datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    assert tally.newest == datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

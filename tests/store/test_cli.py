@@ -20,17 +20,18 @@ def test_upgrade_then_current_then_history(database_url: str, capsys: pytest.Cap
     code, out = _run(capsys, "current", "--database-url", database_url)
     assert code == EXIT_OK and "empty (no syncd schema yet)" in out
     code, out = _run(capsys, "upgrade", "--database-url", database_url)
-    assert code == EXIT_OK and "from (empty) to 0005" in out
+    assert code == EXIT_OK and "from (empty) to 0006" in out
     code, out = _run(capsys, "upgrade", "--database-url", database_url)
-    assert code == EXIT_OK and "already at revision 0005" in out
+    assert code == EXIT_OK and "already at revision 0006" in out
     code, out = _run(capsys, "current", "--database-url", database_url)
-    assert code == EXIT_OK and "0005 (head, up to date)" in out
+    assert code == EXIT_OK and "0006 (head, up to date)" in out
     code, out = _run(capsys, "history", "--database-url", database_url)
     assert code == EXIT_OK and "<base> -> 0001: Initial schema" in out
     assert "0001 -> 0002: Record state for 200,000-record pages" in out
     assert "0002 -> 0003: The ID map remembers what the CRM record looked like" in out
     assert "0003 -> 0004: Conflicts say whether a run carried out their resolution" in out
-    assert "0004 -> 0005 (head, current): Record values as JSON arrays" in out
+    assert "0004 -> 0005: Record values as JSON arrays" in out
+    assert "0005 -> 0006 (head, current): Snapshot pages that came back unchanged" in out
 
 
 def test_the_url_comes_from_the_environment(

@@ -22,6 +22,7 @@ TABLES = {
     "id_map",
     "record_state",
     "record_layouts",
+    "snapshot_pages",
     "journal",
     "credit_accounts",
     "credit_ledger",
@@ -68,7 +69,7 @@ def test_open_upgrades_an_empty_database(database_url: str) -> None:
 
 
 def test_without_upgrade_an_outdated_database_is_an_error(database_url: str) -> None:
-    with pytest.raises(ConfigError, match=r"needs 0005; run `syncd db upgrade`"):
+    with pytest.raises(ConfigError, match=r"needs 0006; run `syncd db upgrade`"):
         StateStore.open(database_url, upgrade=False)
 
 

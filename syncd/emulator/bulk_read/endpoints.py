@@ -63,6 +63,7 @@ async def create(context: ApiContext) -> Response:
         user_id=context.token.user_id,
         callback=callback,
         tokens=reads.tokens,
+        pages=reads.pages,
         directory=reads.root,
         doomed=state.faults.take("fail_next_jobs"),
     )

@@ -15,8 +15,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+import threading
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
@@ -121,18 +123,98 @@ def row_renderer(columns: Sequence[Column], zone: tzinfo) -> Callable[[int, Row]
     return render
 
 
-def write_csv(path: Path, member: str, columns: Iterable[Column], rows: Rows, zone: tzinfo) -> int:
-    """Write the CSV zip; returns the number of records written."""
+def write_csv(
+    path: Path,
+    member: str,
+    columns: Iterable[Column],
+    rows: Rows,
+    zone: tzinfo,
+    *,
+    keep: PageText | None = None,
+) -> int:
+    """Write the CSV zip; returns the number of records written. ``keep`` receives the text too."""
     columns = list(columns)
     render = row_renderer(columns, zone)
     count = 0
     with zipped_text(path, member) as text:
-        writer = csv.writer(text, lineterminator="\r\n")
+        out: IO[str] | PageText = text
+        if keep is not None:
+            keep.into = text
+            out = keep
+        writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(["Id", *(column.name for column in columns)])
         for record_id, row in rows:
             writer.writerow(render(record_id, row))
             count += 1
     return count
+
+
+def write_text(path: Path, member: str, text: str) -> None:
+    """Write a CSV zip whose content is ``text``, rendered before."""
+    with zipped_text(path, member) as out:
+        out.write(text)
+
+
+class PageText:
+    """Passes a page's text on to the zip and keeps a copy while it fits in ``budget`` characters."""
+
+    def __init__(self, budget: int) -> None:
+        self.into: IO[str] | None = None
+        self.parts: list[str] | None = []
+        self._left = budget
+
+    def write(self, text: str) -> int:
+        assert self.into is not None
+        if self.parts is not None:
+            self._left -= len(text)
+            if self._left < 0:
+                self.parts = None  # too big to keep: the page is rendered again next time
+            else:
+                self.parts.append(text)
+        return self.into.write(text)
+
+    def text(self) -> str | None:
+        return None if self.parts is None else "".join(self.parts)
+
+
+class PageCache:
+    """The text of recent whole-module CSV pages, keyed by query and the record store's change count.
+
+    Rendering is most of a page's cost; a page asked for again while no record changed (no insert,
+    update or delete anywhere, so no lookup name moved either) is zipped from the kept text instead.
+    What is kept is bounded by ``budget`` characters, the oldest pages going first.
+    """
+
+    def __init__(self, budget: int = 256 << 20) -> None:
+        self.budget = budget
+        self._pages: OrderedDict[Hashable, tuple[int, str, int, bool]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, changes: int) -> tuple[str, int, bool] | None:
+        """The text, record count and ``more_records`` of the page, if kept at this change count."""
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None or found[0] != changes:
+                return None
+            self._pages.move_to_end(key)
+            return found[1:]
+
+    def put(self, key: Hashable, changes: int, text: str, count: int, more: bool) -> None:
+        with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self._size -= len(old[1])
+            self._pages[key] = (changes, text, count, more)
+            self._size += len(text)
+            while self._size > self.budget and self._pages:
+                _, dropped = self._pages.popitem(last=False)
+                self._size -= len(dropped[1])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._size = 0
 
 
 # -- ICS ----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from syncd.emulator.bulk_read.columns import Row
-from syncd.emulator.bulk_read.export import write_csv, write_ics
+from syncd.emulator.bulk_read.export import PageCache, PageText, write_csv, write_ics, write_text
 from syncd.emulator.bulk_read.query import Callback, ReadQuery
 from syncd.emulator.bulk_read.tokens import PageTokens
 from syncd.emulator.jobs import BulkJob
@@ -47,6 +47,7 @@ class ReadJob(BulkJob):
         tokens: PageTokens[ReadQuery],
         directory: Path,
         doomed: bool = False,
+        pages: PageCache | None = None,
     ) -> None:
         super().__init__(
             state.ids.next(),
@@ -60,6 +61,7 @@ class ReadJob(BulkJob):
         self.state = state
         self.query = query
         self.tokens = tokens
+        self.pages = pages
         self.path = directory / f"{self.id}.zip"
         self.doomed = doomed  # the fail_next_jobs fault picked this job
         self.outcome: str | None = None  # COMPLETED or FAILURE once finished
@@ -105,13 +107,23 @@ class ReadJob(BulkJob):
 
     def _export(self) -> None:
         query, zone = self.query, self.state.zone
-        matches = self._matches()
-        page = itertools.islice(matches, query.offset, query.offset + query.per_page)
-        if query.file_type == "ics":
-            count = write_ics(self.path, self.member, query.module, page, zone)
+        key, changes = self._cache_key(), self.state.records.changes  # counted before reading a row
+        kept = self.pages.get(key, changes) if self.pages and key else None
+        if kept is not None:
+            text, count, more = kept
+            write_text(self.path, self.member, text)
         else:
-            count = write_csv(self.path, self.member, query.columns, page, zone)
-        more = next(matches, None) is not None
+            matches = self._matches()
+            page = itertools.islice(matches, query.offset, query.offset + query.per_page)
+            keep = PageText(self.pages.budget) if self.pages and key else None
+            if query.file_type == "ics":
+                count = write_ics(self.path, self.member, query.module, page, zone)
+            else:
+                count = write_csv(self.path, self.member, query.columns, page, zone, keep=keep)
+            more = next(matches, None) is not None
+            rendered = keep.text() if keep is not None else None
+            if self.pages and key and rendered is not None:
+                self.pages.put(key, changes, rendered, count, more)
         now = self.state.clock.time()
         self.result = {
             "page": query.page,
@@ -125,6 +137,21 @@ class ReadJob(BulkJob):
             self.result["next_page_token"] = self.tokens.issue(query, offset, self.user_id, now)
         self.completed_at = now
         self.outcome = "COMPLETED"
+
+    def _cache_key(self) -> tuple[object, ...] | None:
+        """What a CSV page of the whole module depends on besides the records (None: not kept)."""
+        query = self.query
+        if query.file_type != "csv" or query.criteria is not None:
+            return None
+        columns = tuple(column.name for column in query.columns)
+        return (
+            query.product,
+            query.module.api_name,
+            columns,
+            query.offset,
+            query.per_page,
+            str(self.state.zone),
+        )
 
     # -- how it looks ----------------------------------------------------------------------------
     def details(self, base_url: str = "") -> dict[str, Any]:

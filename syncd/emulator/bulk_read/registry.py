@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
+from syncd.emulator.bulk_read.export import PageCache
 from syncd.emulator.bulk_read.job import ReadJob
 from syncd.emulator.bulk_read.query import ReadQuery
 from syncd.emulator.bulk_read.tokens import PageTokens
@@ -32,6 +33,7 @@ class BulkReads:
         weakref.finalize(self, shutil.rmtree, self.root, ignore_errors=True)
         self.tokens: PageTokens[ReadQuery] = PageTokens()
         self.views = ViewCatalog(state.ids)
+        self.pages = PageCache()  # unchanged whole-module pages are zipped again, not rendered
         self._downloads: dict[str, deque[float]] = {}
         self._throttle_lock = threading.Lock()
 
@@ -59,6 +61,7 @@ class BulkReads:
 
     def reset(self) -> None:
         self.tokens.clear()
+        self.pages.clear()
         with self._throttle_lock:
             self._downloads.clear()
         for path in self.root.glob("*"):
