@@ -73,6 +73,13 @@ class Pages(Protocol):
         """The page was read in full: ``rows`` rows, its latest ``Modified_Time`` ``newest``."""
 
 
+class CrmStart(NamedTuple):
+    """A CRM read under way: its query and the first page's job, created before the source is read."""
+
+    query: BulkQuery
+    job_id: str
+
+
 class RawRow(NamedTuple):
     """A bulk-read row as sent: the compared columns' cells (:attr:`FieldMapping.read_columns`)."""
 
@@ -116,18 +123,13 @@ def raw_hasher(salt: bytes) -> Callable[[Sequence[str]], str]:
     return raw_hash
 
 
-def read_crm(
-    zoho: ZohoClient,
-    mapping: FieldMapping,
-    checkpoint: Checkpoint,
-    read: CrmRead,
-    *,
-    progress: Progress | None = None,
-    pages: Pages | None = None,
-) -> Iterator[list[RawRow]]:
-    """The module's rows in chunks; ``read`` (its ``complete`` says full or incremental) collects
-    pages, the newest ``Modified_Time`` and, for a full snapshot with deletes on, the deleted ids.
-    With ``pages``, a full snapshot's pages that ``pages`` knows are counted, not parsed."""
+def start_crm_read(
+    zoho: ZohoClient, mapping: FieldMapping, checkpoint: Checkpoint, read: CrmRead
+) -> CrmStart:
+    """Ask what must be asked before the snapshot, and create the first page's bulk-read job.
+
+    Zoho builds the page while the caller reads the source; :func:`read_crm` then waits for it.
+    """
     module = mapping.pipeline.module
     if read.complete and mapping.pipeline.delete_policy is not DeletePolicy.OFF:
         # Asked before the snapshot: a record deleted while it is read is then missing from the
@@ -141,9 +143,28 @@ def read_crm(
     if not read.complete and checkpoint.cursor:
         since = datetime.fromisoformat(checkpoint.cursor) - OVERLAP
         criteria = where("Modified_Time", "greater_equal", since.isoformat(timespec="seconds"))
+    query = BulkQuery(module, fields=columns, criteria=criteria).at_page(1, None)
+    return CrmStart(query, zoho.bulk_read.create_job(query))
+
+
+def read_crm(
+    zoho: ZohoClient,
+    mapping: FieldMapping,
+    start: CrmStart,
+    read: CrmRead,
+    *,
+    progress: Progress | None = None,
+    pages: Pages | None = None,
+) -> Iterator[list[RawRow]]:
+    """The module's rows in chunks, from the read :func:`start_crm_read` began; ``read`` (its
+    ``complete`` says full or incremental) collects pages, the newest ``Modified_Time`` and, for a
+    full snapshot with deletes on, the deleted ids. With ``pages``, a full snapshot's pages that
+    ``pages`` knows are counted, not parsed."""
+    compared = mapping.read_columns
+    columns = start.query.fields
     hasher = raw_hasher(raw_salt(mapping))
     key = page_key(mapping, columns)
-    for page, result in zoho.bulk_read.read_pages(BulkQuery(module, fields=columns, criteria=criteria)):
+    for page, result in zoho.bulk_read.read_pages(start.query, first_job=start.job_id):
         read.pages += 1
         skippable = pages is not None and read.complete and result.job.file_type == "csv"
         digest = result.entry_digest(key) if skippable else None

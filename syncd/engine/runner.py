@@ -29,7 +29,7 @@ from syncd.connector import Connector, Cursor
 from syncd.engine.apply import CrmWriter
 from syncd.engine.deletes import DELETE_OPERATION, CrmDeleter
 from syncd.engine.mapping import FieldMapping
-from syncd.engine.pull import CrmRead, read_crm, wants_full_snapshot
+from syncd.engine.pull import CrmRead, read_crm, start_crm_read, wants_full_snapshot
 from syncd.engine.push import SourceRead, dump_cursor, parse_cursor, read_source, retry_rejects
 from syncd.engine.report import Counts, PipelineReport
 from syncd.engine.sides import count_deleted
@@ -109,6 +109,8 @@ def _execute(run: _Run, stop: threading.Event | None) -> None:
     now = run.runtime.clock()
     full = wants_full_snapshot(pull_point, run.mapping.pipeline.full_snapshot_every, now)
     run.report.full_snapshot = full
+    crm = CrmRead(complete=full)
+    crm_start = start_crm_read(run.runtime.zoho, run.mapping, pull_point, crm)  # Zoho works meanwhile
     start = parse_cursor(push_point.cursor)
     source = read_source(run.connector, run.mapping, run.runtime.store, start, run.progress)
     if not run.dry_run:
@@ -118,9 +120,8 @@ def _execute(run: _Run, stop: threading.Event | None) -> None:
         with run.runtime.store.transaction() as tx:
             tx.rejects.add(run.name, source.rejects)
     run.report.push.rejected += len(source.rejects)
-    crm = CrmRead(complete=full)
     walk = Walk(run, source, crm)
-    for chunk in read_crm(run.runtime.zoho, run.mapping, pull_point, crm, progress=run.progress, pages=walk):
+    for chunk in read_crm(run.runtime.zoho, run.mapping, crm_start, crm, progress=run.progress, pages=walk):
         walk.chunk(chunk)
     _book_reads(run, crm)
     run.report.pull.read = crm.rows

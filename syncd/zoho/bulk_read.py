@@ -262,11 +262,20 @@ class BulkReader:
             log.warning("result of bulk read job %s expired; creating the job again", job.id)
             return self.download(self.run_page(query))
 
-    def read_pages(self, query: BulkQuery) -> Iterator[tuple[Page, BulkResult]]:
-        """Every page of ``query``; each result is closed (its spool deleted) when the next is asked for."""
+    def read_pages(
+        self, query: BulkQuery, *, first_job: str | None = None
+    ) -> Iterator[tuple[Page, BulkResult]]:
+        """Every page of ``query``; each result is closed (its spool deleted) when the next is asked for.
+
+        ``first_job``: a job already created for the first page (:meth:`create_job`), so that Zoho
+        builds it while the caller does other work; it is waited for instead of created again.
+        """
         current = query if query.page else query.at_page(1, None)
         while True:
-            job = self.run_page(current)
+            if first_job is not None:
+                job, first_job = self.wait(first_job), None
+            else:
+                job = self.run_page(current)
             with self.fetch_page(current, job) as result:
                 yield Page(current.page or 1, result.job, current), result
                 job = result.job

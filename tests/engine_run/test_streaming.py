@@ -13,6 +13,7 @@ from syncd.engine import pull, runner, walk
 from syncd.engine.keys import CrmRow
 from syncd.engine.pull import RawRow
 from syncd.store.checkpoints import Direction
+from syncd.zoho.bulk_read import BulkReader
 from tests.engine_run.conftest import RunOnce, World
 
 
@@ -164,3 +165,29 @@ def test_the_mass_delete_brake_counts_deletes_of_every_chunk(world: World, sync_
 
     assert allowed.error is None and allowed.push.deleted == 3
     assert sorted(r["Email"] for r in world.crm_records()) == [f"p{i}@example.com" for i in range(7)]
+
+
+def test_the_first_crm_page_is_asked_for_before_the_source_is_read(
+    world: World, sync_once: RunOnce, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zoho builds the page while the source is read: the job exists before the connector is asked."""
+    events: list[str] = []
+    created, read_source = BulkReader.create_job, runner.read_source
+
+    def creating(self: BulkReader, query: Any) -> str:
+        events.append("create bulk read job")
+        return created(self, query)
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        events.append("read source")
+        return read_source(*args, **kwargs)
+
+    monkeypatch.setattr(BulkReader, "create_job", creating)
+    monkeypatch.setattr(runner, "read_source", reading)
+    world.write_csv("ada@example.com,Lovelace,Ada,+44123")
+
+    report = sync_once()
+
+    assert report.error is None and report.push.created == 1
+    assert events == ["create bulk read job", "read source"]
+    assert report.pull.credits == 50  # one job for the one page, not a second

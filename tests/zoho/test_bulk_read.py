@@ -170,6 +170,28 @@ def test_pages_follow_next_page_tokens_until_no_more_records(
     assert [q.get("page_token") for q in queries] == [None, "t2", "t3"]
 
 
+def test_a_first_job_created_beforehand_is_waited_for_not_created_again(
+    reader_fake: FakeZoho, make_client: Callable[..., ZohoClient]
+) -> None:
+    reader_fake.on("POST /crm/bulk/v8/read", json_answer(201, {"data": [{"details": {"id": "2"}}]}))
+    reader_fake.on("GET /crm/bulk/v8/read/1", json_answer(200, completed("1", more=True, token="t2")))
+    reader_fake.on("GET /crm/bulk/v8/read/2", json_answer(200, completed("2", page=2)))
+    for n in (1, 2):
+        reader_fake.on(
+            f"GET /crm/bulk/v8/read/{n}/result", zip_answer({f"{n}.csv": f"Id,Last_Name\n{n},N{n}\n"})
+        )
+    reader = make_client().bulk_read
+    query = BulkQuery("Contacts", fields=("Last_Name",)).at_page(1, None)
+
+    pages = [
+        (page.number, [row[0] for row in result]) for page, result in reader.read_pages(query, first_job="1")
+    ]
+
+    assert pages == [(1, ["1"]), (2, ["2"])]
+    queries = [json.loads(r.content)["query"] for r in reader_fake.calls("POST /crm/bulk/v8/read")]
+    assert [q.get("page_token") for q in queries] == ["t2"]  # only the second page's job was created
+
+
 def test_an_expired_result_is_read_again_from_a_new_job(
     reader_fake: FakeZoho, make_client: Callable[..., ZohoClient]
 ) -> None:
