@@ -30,9 +30,11 @@ from syncd.engine.canonical import canonical_datetime
 from syncd.engine.keys import CrmRow
 from syncd.engine.mapping import FieldMapping
 from syncd.engine.model import DeletePolicy
+from syncd.errors import ZohoAPIError
 from syncd.store.checkpoints import Checkpoint
 from syncd.store.pages import RememberedPage
-from syncd.zoho import BulkQuery, ZohoClient, where
+from syncd.zoho import BulkQuery, Page, ZohoClient, where
+from syncd.zoho.bulk_read import is_lapsed_token
 
 OVERLAP = timedelta(minutes=5)
 CHUNK = 20_000
@@ -44,6 +46,8 @@ class CrmRead:
     """What the read learnt beyond the rows; filled in as the chunks are consumed."""
 
     complete: bool = False
+    resumed_at: int | None = None  # the page a snapshot an earlier run left unfinished went on at
+    notes: list[str] = field(default_factory=list)
     deleted_ids: dict[str, datetime | None] = field(default_factory=dict)
     newest: datetime | None = None  # the latest Modified_Time seen: the next incremental read's start
     pages: int = 0
@@ -71,6 +75,9 @@ class Pages(Protocol):
 
     def read(self, number: int, digest: str, rows: int, newest: str) -> None:
         """The page was read in full: ``rows`` rows, its latest ``Modified_Time`` ``newest``."""
+
+    def done(self, page: Page) -> None:
+        """Every row of ``page`` was handed on (skipped or read): the place to checkpoint it."""
 
 
 class CrmStart(NamedTuple):
@@ -124,27 +131,65 @@ def raw_hasher(salt: bytes) -> Callable[[Sequence[str]], str]:
 
 
 def start_crm_read(
-    zoho: ZohoClient, mapping: FieldMapping, checkpoint: Checkpoint, read: CrmRead
+    zoho: ZohoClient, mapping: FieldMapping, checkpoint: Checkpoint, read: CrmRead, now: datetime
 ) -> CrmStart:
     """Ask what must be asked before the snapshot, and create the first page's bulk-read job.
 
-    Zoho builds the page while the caller reads the source; :func:`read_crm` then waits for it.
+    Zoho builds the page while the caller reads the source; :func:`read_crm` then waits for it. A
+    full snapshot an earlier run left unfinished (``checkpoint.snapshot_page``) goes on at the next
+    page while its page token lasts; ``read`` then says where (``resumed_at``) and is not complete:
+    the records of the pages read before are not seen again, so no delete can be confirmed.
     """
     module = mapping.pipeline.module
+    compared = mapping.read_columns
+    columns = ("id", "Modified_Time", *(c for c in compared if c not in ("id", "Modified_Time")))
+    if read.complete and checkpoint.snapshot_page is not None:
+        resumed = _resume(zoho, BulkQuery(module, fields=columns), checkpoint, read, now)
+        if resumed is not None:
+            return resumed
     if read.complete and mapping.pipeline.delete_policy is not DeletePolicy.OFF:
         # Asked before the snapshot: a record deleted while it is read is then missing from the
         # snapshot but not yet confirmed, and the next snapshot confirms it.
         read.deleted_ids = {
             item.id: canonical_datetime(item.deleted_time) for item in zoho.rest.deleted(module)
         }
-    compared = mapping.read_columns
-    columns = ("id", "Modified_Time", *(c for c in compared if c not in ("id", "Modified_Time")))
     criteria = None
     if not read.complete and checkpoint.cursor:
         since = datetime.fromisoformat(checkpoint.cursor) - OVERLAP
         criteria = where("Modified_Time", "greater_equal", since.isoformat(timespec="seconds"))
     query = BulkQuery(module, fields=columns, criteria=criteria).at_page(1, None)
     return CrmStart(query, zoho.bulk_read.create_job(query))
+
+
+def _resume(
+    zoho: ZohoClient, query: BulkQuery, checkpoint: Checkpoint, read: CrmRead, now: datetime
+) -> CrmStart | None:
+    """The first job of the rest of an unfinished snapshot, or None (with a note) to start afresh."""
+    assert checkpoint.snapshot_page is not None
+    page = checkpoint.snapshot_page + 1
+    if checkpoint.page_token is not None and not checkpoint.page_token_usable(now):
+        read.notes.append(
+            f"the unfinished snapshot's token for page {page} has expired (they last 24 hours): "
+            "reading the module again from page 1"
+        )
+        return None
+    resumed = query.at_page(page, checkpoint.page_token)
+    try:
+        job_id = zoho.bulk_read.create_job(resumed)
+    except ZohoAPIError as error:
+        if not is_lapsed_token(error):
+            raise
+        read.notes.append(
+            f"Zoho would not go on with the unfinished snapshot at page {page} ({error.code}): "
+            "reading the module again from page 1"
+        )
+        return None
+    read.complete, read.resumed_at = False, page
+    read.notes.append(
+        f"went on with the snapshot an earlier run left at page {page - 1}: pages 1-{page - 1} are not "
+        "read again; CRM deletes wait for the next full snapshot, which the next run takes"
+    )
+    return CrmStart(resumed, job_id)
 
 
 def read_crm(
@@ -179,6 +224,8 @@ def read_crm(
                 pages.read(page.number, digest, tally.rows, tally.newest.isoformat() if tally.newest else "")
         if tally.newest is not None and (read.newest is None or tally.newest > read.newest):
             read.newest = tally.newest
+        if pages is not None:
+            pages.done(page)
         if progress:
             progress("pages", 1)
 

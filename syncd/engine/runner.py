@@ -33,7 +33,7 @@ from syncd.engine.pull import CrmRead, read_crm, start_crm_read, wants_full_snap
 from syncd.engine.push import SourceRead, dump_cursor, parse_cursor, read_source, retry_rejects
 from syncd.engine.report import Counts, PipelineReport
 from syncd.engine.sides import count_deleted
-from syncd.engine.walk import Walk
+from syncd.engine.walk import Stopped, Walk
 from syncd.errors import ConfigError, RetriableError, SyncdError
 from syncd.store.checkpoints import Direction
 from syncd.store.runs import Outcome
@@ -107,10 +107,11 @@ def _execute(run: _Run, stop: threading.Event | None) -> None:
         pull_point = tx.checkpoints.get(run.name, Direction.PULL)
         push_point = tx.checkpoints.get(run.name, Direction.PUSH)
     now = run.runtime.clock()
-    full = wants_full_snapshot(pull_point, run.mapping.pipeline.full_snapshot_every, now)
+    crm = CrmRead(complete=wants_full_snapshot(pull_point, run.mapping.pipeline.full_snapshot_every, now))
+    crm_start = start_crm_read(run.runtime.zoho, run.mapping, pull_point, crm, now)  # Zoho works meanwhile
+    full = crm.complete  # not when it goes on with a snapshot an earlier run left unfinished
     run.report.full_snapshot = full
-    crm = CrmRead(complete=full)
-    crm_start = start_crm_read(run.runtime.zoho, run.mapping, pull_point, crm)  # Zoho works meanwhile
+    run.report.notes.extend(crm.notes)
     start = parse_cursor(push_point.cursor)
     source = read_source(run.connector, run.mapping, run.runtime.store, start, run.progress)
     if not run.dry_run:
@@ -120,11 +121,25 @@ def _execute(run: _Run, stop: threading.Event | None) -> None:
         with run.runtime.store.transaction() as tx:
             tx.rejects.add(run.name, source.rejects)
     run.report.push.rejected += len(source.rejects)
-    walk = Walk(run, source, crm)
-    for chunk in read_crm(run.runtime.zoho, run.mapping, crm_start, crm, progress=run.progress, pages=walk):
-        walk.chunk(chunk)
+    walk = Walk(run, source, crm, stop)
+    try:
+        for chunk in read_crm(
+            run.runtime.zoho, run.mapping, crm_start, crm, progress=run.progress, pages=walk
+        ):
+            walk.chunk(chunk)
+    except Stopped as stopped:
+        _book_reads(run, crm)
+        run.report.pull.read = crm.rows
+        run.complete = False
+        run.report.notes.append(str(stopped))
+        return
     _book_reads(run, crm)
     run.report.pull.read = crm.rows
+    if not run.dry_run and (walk.checkpointed or pull_point.snapshot_page is not None):
+        with run.runtime.store.transaction() as tx:  # the read is over: nothing left to go on with
+            tx.checkpoints.update(
+                run.name, Direction.PULL, snapshot_page=None, page_token=None, page_token_expires_at=None
+            )
     walk.finish(stop)
     if not run.dry_run and run.complete:
         walk.remember_pages()

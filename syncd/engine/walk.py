@@ -28,6 +28,7 @@ Per chunk:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,13 +54,14 @@ from syncd.engine.pull import CrmRead, RawRow
 from syncd.engine.push import SourceRead
 from syncd.engine.resolutions import close_resolutions, load_resolutions
 from syncd.engine.sides import crm_batches, held_conflicts, source_changes, write_source
+from syncd.store.checkpoints import Direction
 from syncd.store.conflicts import NewConflict
 from syncd.store.pages import RememberedPage
 from syncd.store.records import SyncedRecord
+from syncd.zoho import Page
+from syncd.zoho.limits import PAGE_TOKEN_LIFETIME
 
 if TYPE_CHECKING:
-    import threading
-
     from syncd.engine.runner import _Run
 
 SOURCE_BATCH = 50_000
@@ -88,9 +90,21 @@ class _Settle:
         )
 
 
+class Stopped(Exception):
+    """Asked to stop, the run stopped after checkpointing a snapshot page; a later run goes on."""
+
+    def __init__(self, page: int) -> None:
+        super().__init__(f"stopped after page {page} of the snapshot; the next run goes on from there")
+        self.page = page
+
+
 class Walk:
-    def __init__(self, run: _Run, source: SourceRead, crm: CrmRead) -> None:
+    def __init__(
+        self, run: _Run, source: SourceRead, crm: CrmRead, stop: threading.Event | None = None
+    ) -> None:
         self.run, self.source, self.crm = run, source, crm
+        self._stop = stop
+        self.checkpointed = False  # a snapshot page was checkpointed by this run
         pipeline = run.mapping.pipeline
         self._policy = pipeline.diff_policy(allow_mass_delete=True)  # the brake acts in finish()
         self._brake = pipeline.diff_policy(allow_mass_delete=run.allow_mass_delete)
@@ -143,6 +157,32 @@ class Walk:
     def read(self, number: int, digest: str, rows: int, newest: str) -> None:
         if rows and self._at_rest == rows:
             self._pages.append(RememberedPage(number, digest, rows, newest))
+
+    def done(self, page: Page) -> None:
+        """Checkpoint a full snapshot's page when more follow: the page, and the token of the next.
+
+        The source writes queued so far go out first, so everything the page brought to the source
+        is written and its state stored before a later run may go on after it. CRM writes and
+        deletes are not written yet: a run that goes on from here finds the source's changes again
+        (the push cursor has not moved) and reads their CRM side as unread.
+        """
+        run, job = self.run, page.job
+        if run.dry_run or not (self.crm.complete or self.crm.resumed_at) or not job.more_records:
+            return
+        self._flush()
+        token = job.next_page_token
+        expires = run.runtime.clock() + PAGE_TOKEN_LIFETIME if token else None
+        with run.runtime.store.transaction() as tx:
+            tx.checkpoints.update(
+                run.name,
+                Direction.PULL,
+                snapshot_page=page.number,
+                page_token=token,
+                page_token_expires_at=expires,
+            )
+        self.checkpointed = True
+        if self._stop is not None and self._stop.is_set():
+            raise Stopped(page.number)
 
     def remember_pages(self) -> None:
         """Remember the pages left at rest; only once the run has written all its state."""

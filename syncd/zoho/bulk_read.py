@@ -224,7 +224,7 @@ class BulkReader:
         try:
             job_id = self.create_job(query)
         except ZohoAPIError as exc:
-            if not (query.page_token and _is_lapsed_token(exc)):
+            if not (query.page_token and is_lapsed_token(exc)):
                 raise
             log.warning("page token for %s page %s lapsed (%s)", query.module, query.page, exc.code)
             job_id = self._recreate(query)
@@ -289,7 +289,7 @@ class BulkReader:
             yield from result.records()
 
 
-def _is_lapsed_token(error: ZohoAPIError) -> bool:
+def is_lapsed_token(error: ZohoAPIError) -> bool:
     """Zoho's answer to a stale page token is undocumented: a token code, or any refusal naming page_token."""
     named = error.details.get("api_name") == "page_token" or "page_token" in error.message
     return error.code in _LAPSED_TOKEN_CODES or named

@@ -6,6 +6,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from datetime import timedelta
 
 # Bulk read
 READ_PAGE_SIZE = 200_000
@@ -21,6 +22,8 @@ DOWNLOADS_PER_MINUTE = 10
 # Bulk write
 WRITE_MAX_ROWS = 25_000
 WRITE_MAX_ZIP_BYTES = 25 * 1024 * 1024
+# A bulk read's next_page_token takes the next page for 24 hours.
+PAGE_TOKEN_LIFETIME = timedelta(hours=24)
 WRITE_MAX_COLUMNS = 200
 
 # REST
