@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from syncd.emulator import EmulatorSettings, RunningEmulator, start_emulator
+from syncd.emulator import RunningEmulator
 from syncd.engine import runner, walk
-from syncd.engine.runner import run_pipeline
 from syncd.store.checkpoints import Checkpoint, Direction
-from tests.engine_run.conftest import RunOnce, World
+from tests.engine_run.conftest import RunOnce, World, paged_emulator, runs_a_minute_apart
 
 PEOPLE = [{"Email": f"p{n}@example.com", "Last_Name": f"Person{n}", "First_Name": "P"} for n in range(7)]
 
@@ -28,20 +27,13 @@ class Killed(Exception):
 
 @pytest.fixture
 def emulator() -> Iterator[RunningEmulator]:
-    with start_emulator(EmulatorSettings(job_seconds=0.05, page_size=3)) as emu:
+    with paged_emulator(3) as emu:
         yield emu
 
 
 @pytest.fixture
 def sync_once(world: World) -> RunOnce:
-    """A run, a minute after the last: Zoho allows 10 bulk-read downloads a minute."""
-
-    def run(**options: Any) -> Any:
-        world.emulator.state.clock.advance(61)
-        with world.runtime() as runtime:
-            return run_pipeline(runtime, "contacts", **options)
-
-    return run
+    return runs_a_minute_apart(world)
 
 
 @pytest.fixture
@@ -65,6 +57,15 @@ def _pull_point(world: World) -> Checkpoint:
         return tx.checkpoints.get("contacts", Direction.PULL)
 
 
+def _cut_after(page: int, world: World, sync_once: RunOnce, kill_after_page: list[int]) -> None:
+    """The seven people in the CRM, an empty source, and a first pull killed after ``page``."""
+    world.admin("POST", "records/Contacts", json={"records": PEOPLE})
+    world.write_csv()
+    kill_after_page.append(page)
+    with pytest.raises(Killed):
+        sync_once()
+
+
 def _emails(world: World) -> list[str]:
     return sorted(row.split(",")[0] for row in world.csv_rows())
 
@@ -72,13 +73,9 @@ def _emails(world: World) -> list[str]:
 def test_a_snapshot_cut_after_page_two_goes_on_at_page_three(
     world: World, sync_once: RunOnce, kill_after_page: list[int]
 ) -> None:
-    world.admin("POST", "records/Contacts", json={"records": PEOPLE})
-    world.write_csv()
-    kill_after_page.append(2)
     before = datetime.now(UTC)
 
-    with pytest.raises(Killed):
-        sync_once()
+    _cut_after(2, world, sync_once, kill_after_page)
 
     point = _pull_point(world)
     assert point.snapshot_page == 2 and point.page_token
@@ -139,11 +136,7 @@ def test_changes_on_both_sides_survive_a_cut_snapshot(
 def test_an_expired_page_token_reads_the_module_again_from_page_one(
     world: World, sync_once: RunOnce, kill_after_page: list[int]
 ) -> None:
-    world.admin("POST", "records/Contacts", json={"records": PEOPLE})
-    world.write_csv()
-    kill_after_page.append(1)
-    with pytest.raises(Killed):
-        sync_once()
+    _cut_after(1, world, sync_once, kill_after_page)
     with world.runtime() as runtime, runtime.store.transaction() as tx:
         tx.checkpoints.update(
             "contacts", Direction.PULL, page_token_expires_at=datetime.now(UTC) - timedelta(minutes=1)
@@ -160,11 +153,7 @@ def test_an_expired_page_token_reads_the_module_again_from_page_one(
 def test_a_token_zoho_refuses_reads_the_module_again_from_page_one(
     world: World, sync_once: RunOnce, kill_after_page: list[int]
 ) -> None:
-    world.admin("POST", "records/Contacts", json={"records": PEOPLE})
-    world.write_csv()
-    kill_after_page.append(1)
-    with pytest.raises(Killed):
-        sync_once()
+    _cut_after(1, world, sync_once, kill_after_page)
     world.emulator.state.clock.advance(25 * 3600)  # Zoho's clock says the token lapsed; ours does not
 
     again = sync_once()

@@ -13,32 +13,24 @@ from typing import Any
 
 import pytest
 
-from syncd.emulator import EmulatorSettings, RunningEmulator, start_emulator
+from syncd.emulator import RunningEmulator
 from syncd.engine import pull, runner
-from syncd.engine.runner import run_pipeline
 from syncd.store.checkpoints import Direction
 from syncd.zoho.rest import DeletedRecord, RestApi
-from tests.engine_run.conftest import RunOnce, World
+from tests.engine_run.conftest import RunOnce, World, paged_emulator, runs_a_minute_apart
 
 PEOPLE = [f"p{n}@example.com,Person{n},P," for n in range(7)]  # pages of 3, 3 and 1
 
 
 @pytest.fixture
 def emulator() -> Iterator[RunningEmulator]:
-    with start_emulator(EmulatorSettings(job_seconds=0.05, page_size=3)) as emu:
+    with paged_emulator(3) as emu:
         yield emu
 
 
 @pytest.fixture
 def sync_once(world: World) -> RunOnce:
-    """A run, a minute after the last: Zoho allows 10 bulk-read downloads a minute, a run takes 3."""
-
-    def run(**options: Any) -> Any:
-        world.emulator.state.clock.advance(61)
-        with world.runtime() as runtime:
-            return run_pipeline(runtime, "contacts", **options)
-
-    return run
+    return runs_a_minute_apart(world)
 
 
 @pytest.fixture(autouse=True)
