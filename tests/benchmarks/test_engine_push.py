@@ -5,13 +5,21 @@ and validated (``read_source``), the diff against an empty record state calls al
 the planner cuts bulk-write batches, and the bulk-write client writes each batch into its zip. The
 baseline is a bare ``csv.writer`` writing the same rows (as SQLite hands them over) to a file, in the
 same run. Target from issue 6: the engine at least half the speed of the baseline (ratio <= 2.0).
+
+It also prints a floor: the bare driver's fetch of the same rows plus ``csv.writer`` into a zip
+member deflated at level 1, with nothing of the engine in between. That alone measures 2.1-2.3x (the
+best of three of each) on our machines: the target is at or below what fetching and zipping the
+rows costs.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import sqlite3
 import time
 import zipfile
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +111,24 @@ def _bare_csv_writer(rows: list[tuple[Any, ...]], path: Path) -> float:
     return time.perf_counter() - started
 
 
+def _floor(database: Path, path: Path) -> float:
+    """The work no path can skip: fetch the rows with the bare DB-API driver and write them as CSV
+    into a zip member deflated at level 1 (as the bulk-write client does). No mapping, validation,
+    diff or planning: what the engine's ratio could reach at the very best."""
+    started = time.perf_counter()
+    with closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute("SELECT email, surname, given_name, phone, city FROM people").fetchall()
+    with (
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("floor.csv", "w") as raw,
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as text,
+    ):
+        writer = csv.writer(text)
+        writer.writerow(("Email", "Last_Name", "First_Name", "Phone", "Mailing_City"))
+        writer.writerows(rows)
+    return time.perf_counter() - started
+
+
 def _prepare_through_the_engine(config: Path) -> tuple[float, list[Path], int]:
     with open_runtime(load_config(config)) as runtime, runtime.connector("shop") as connector:
         pipeline = runtime.config.pipelines["contacts"]
@@ -136,7 +162,9 @@ def test_preparing_changed_rows_for_a_bulk_write(tmp_path: Path) -> None:
     rows = _fill(url)
     with start_emulator(EmulatorSettings(job_seconds=0.0)) as emu:
         engine_seconds, zips, rejects = _prepare_through_the_engine(_config(tmp_path, url, emu.url))
-    bare_seconds = _bare_csv_writer(rows, tmp_path / "bare.csv")
+    # The fastest of three each: fractions of a second, they should not include a neighbour's burst.
+    bare_seconds = min(_bare_csv_writer(rows, tmp_path / "bare.csv") for _ in range(3))
+    floor_seconds = min(_floor(tmp_path / "shop.sqlite", tmp_path / "floor.zip") for _ in range(3))
 
     assert rejects == 0
     written = 0
@@ -150,5 +178,6 @@ def test_preparing_changed_rows_for_a_bulk_write(tmp_path: Path) -> None:
         f"\n{ROWS:,} changed rows from SQLite into {len(zips)} upload-ready zips: "
         f"engine {engine_seconds:.2f}s, "
         f"bare csv.writer {bare_seconds:.2f}s; ratio {engine_seconds / bare_seconds:.1f}x "
-        f"(target <= 2.0x, i.e. at least half the speed)"
+        f"(target <= 2.0x, i.e. at least half the speed). Floor (bare sqlite3 fetch + csv.writer into "
+        f"a level-1 zip, nothing else) {floor_seconds:.2f}s = {floor_seconds / bare_seconds:.1f}x"
     )
