@@ -64,7 +64,7 @@ from syncd.zoho.limits import PAGE_TOKEN_LIFETIME
 if TYPE_CHECKING:
     from syncd.engine.runner import _Run
 
-SOURCE_BATCH = 50_000
+SOURCE_BATCH = 20_000  # changes handed to the connector at once: what a run holds for the source
 NOTES_SHOWN = 20
 
 
@@ -275,6 +275,8 @@ class Walk:
         settle.ids = {k: i for k, i in joined.ids.items() if k not in deleting}
         if to_source:
             wanted = source_changes(self.run, to_source, joined, self.source)
+            if self._outbox and len(self._outbox) + len(wanted) > SOURCE_BATCH:
+                self._flush()  # a batch holds at most SOURCE_BATCH changes, or one chunk's
             self._outbox.extend(zip(to_source, wanted, strict=True))
             self._waiting.append(settle)
             if len(self._outbox) >= SOURCE_BATCH:

@@ -191,3 +191,25 @@ def test_the_first_crm_page_is_asked_for_before_the_source_is_read(
     assert report.error is None and report.push.created == 1
     assert events == ["create bulk read job", "read source"]
     assert report.pull.credits == 50  # one job for the one page, not a second
+
+
+@pytest.mark.usefixtures("tiny_chunks")
+def test_the_source_gets_its_changes_in_batches_of_at_most_source_batch(
+    world: World, sync_once: RunOnce, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a run holds for the source is bounded by the batch, whatever the module's size."""
+    sizes: list[int] = []
+    original = walk.write_source
+
+    def counting(run: Any, changes: Any, wanted: Any) -> Any:
+        sizes.append(len(changes))
+        return original(run, changes, wanted)
+
+    monkeypatch.setattr(walk, "write_source", counting)
+    crm = [{"Email": f"crm{n}@example.com", "Last_Name": f"Crm{n}", "First_Name": "C"} for n in range(8)]
+    world.admin("POST", "records/Contacts", json={"records": crm})
+    world.write_csv()
+
+    assert sync_once().pull.created == 8
+
+    assert sum(sizes) == 8 and max(sizes) <= walk.SOURCE_BATCH == 3  # chunks of 2: 2, then 2 + 2 is 4 > 3
