@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,6 @@ HEADER = "email,surname,given_name,phone\n"
 def emulator() -> Iterator[RunningEmulator]:
     with start_emulator(EmulatorSettings(job_seconds=0.05, page_size=500)) as emu:
         yield emu
-
-
-def paged_emulator(page_size: int) -> ContextManager[RunningEmulator]:
-    """An emulator whose bulk reads cut modules into pages of ``page_size`` records."""
-    return start_emulator(EmulatorSettings(job_seconds=0.05, page_size=page_size))
 
 
 class World:
@@ -117,19 +111,6 @@ def sync_once(world: World) -> RunOnce:
 
     def run(**options: Any) -> Any:
         runtime: Runtime
-        with world.runtime() as runtime:
-            return run_pipeline(runtime, "contacts", **options)
-
-    return run
-
-
-def runs_a_minute_apart(world: World) -> RunOnce:
-    """Runs of the pipeline, each a minute after the last on Zoho's clock: Zoho allows ten bulk-read
-    downloads a minute, which a few runs over many small pages would use up."""
-    from syncd.engine.runner import run_pipeline
-
-    def run(**options: Any) -> Any:
-        world.emulator.state.clock.advance(61)
         with world.runtime() as runtime:
             return run_pipeline(runtime, "contacts", **options)
 

@@ -1,8 +1,8 @@
 """A full snapshot's unchanged pages are counted, not parsed, and never hide a change.
 
-The emulator cuts Contacts into pages of three. A page is remembered once all its records end a run
-at rest; a later run skips it while its compressed CSV is the same and nothing could have changed
-one of its records.
+The emulator cuts Contacts into pages of three (``conftest.py``). A page is remembered once all its
+records end a run at rest; a later run skips it while its compressed CSV is the same and nothing
+could have changed one of its records.
 """
 
 from __future__ import annotations
@@ -13,24 +13,12 @@ from typing import Any
 
 import pytest
 
-from syncd.emulator import RunningEmulator
 from syncd.engine import pull, runner
 from syncd.store.checkpoints import Direction
 from syncd.zoho.rest import DeletedRecord, RestApi
-from tests.engine_run.conftest import RunOnce, World, paged_emulator, runs_a_minute_apart
+from tests.engine_run.conftest import RunOnce, World
 
 PEOPLE = [f"p{n}@example.com,Person{n},P," for n in range(7)]  # pages of 3, 3 and 1
-
-
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    with paged_emulator(3) as emu:
-        yield emu
-
-
-@pytest.fixture
-def sync_once(world: World) -> RunOnce:
-    return runs_a_minute_apart(world)
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """A full snapshot checkpoints each page; a run cut short goes on at the next page, losing nothing.
 
-The emulator cuts Contacts into pages of three (seven records: three pages). A run is "killed" right
-after a page is checkpointed by an exception from the walk, as a crash there would leave it.
+The emulator cuts Contacts into pages of three (``conftest.py``; seven records: three pages). A run
+is "killed" right after a page is checkpointed by an exception from the walk, as a crash there would
+leave it.
 """
 
 from __future__ import annotations
@@ -13,27 +14,15 @@ from typing import Any
 
 import pytest
 
-from syncd.emulator import RunningEmulator
 from syncd.engine import runner, walk
 from syncd.store.checkpoints import Checkpoint, Direction
-from tests.engine_run.conftest import RunOnce, World, paged_emulator, runs_a_minute_apart
+from tests.engine_run.conftest import RunOnce, World
 
 PEOPLE = [{"Email": f"p{n}@example.com", "Last_Name": f"Person{n}", "First_Name": "P"} for n in range(7)]
 
 
 class Killed(Exception):
     pass
-
-
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    with paged_emulator(3) as emu:
-        yield emu
-
-
-@pytest.fixture
-def sync_once(world: World) -> RunOnce:
-    return runs_a_minute_apart(world)
 
 
 @pytest.fixture
